@@ -1,0 +1,66 @@
+"""注册安全工程师注册管理系统 — the registration portal for Registered Safety Engineers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from .config import Config, load_config
+
+
+def create_app(config: type[Config] | dict | None = None) -> Flask:
+    """Build the app. ``config`` is a Config class, or a mapping of overrides (tests); nothing here touches the DB."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401 - registers the tables with the metadata
+    from .auth import init_login
+    from .extensions import babel, csrf, db, limiter, migrate
+    from .i18n import select_locale, translation_directories
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = translation_directories(app)
+    babel.init_app(app, locale_selector=select_locale)
+    init_login(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .applicant import bp as applicant_bp
+    from .applicant import public_bp
+    from .core import bp as core_bp
+    from .reviewer import init_console
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(public_bp)
+    app.register_blueprint(applicant_bp)
+    init_console(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from .transaction import init_transactions
+
+    init_transactions(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import init_errors
+
+    init_errors(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import init_commands
+
+    init_commands(app)

@@ -1,0 +1,105 @@
+"""Flask commands: ``import``, ``create-staff``, ``demo-data``, ``reference-data``, ``synth``."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import Person, StaffRole
+from .reference import ensure_reference_data
+from .services.errors import DomainError
+from .services.imports import ImportFailed, import_csv
+
+MAX_ERRORS_SHOWN = 200
+
+
+@click.command("import")
+@click.argument("kind", type=click.Choice(["bodies", "exam-records", "registered"]))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_command(kind: str, path: Path) -> None:
+    """Load a UTF-8 CSV file (header row; BOM allowed). All or nothing: bad rows are listed and nothing is saved."""
+    try:
+        result = import_csv(kind, path.read_bytes())
+    except ImportFailed as failure:
+        db.session.rollback()
+        for error in failure.errors[:MAX_ERRORS_SHOWN]:
+            click.echo(str(error), err=True)
+        if len(failure.errors) > MAX_ERRORS_SHOWN:
+            click.echo(f"……另有 {len(failure.errors) - MAX_ERRORS_SHOWN} 处错误未列出", err=True)
+        click.echo(f"导入失败：{len(failure.errors)} 处错误，文件中的数据均未导入。", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"导入成功：新增 {result.created} 条，更新 {result.updated} 条。")
+
+
+@click.command("create-staff")
+@click.argument("username")
+@click.option("--role", type=click.Choice([role.value for role in StaffRole]), required=True)
+@click.option("--body", "body_code", help="Registration body code (required for reviewers).")
+@click.option("--name", help="Display name (defaults to the username).")
+def create_staff_command(username: str, role: str, body_code: str | None, name: str | None) -> None:
+    """Create a console account; the password is read from standard input (never from an argument)."""
+    from .services.staff import create_staff
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        staff = create_staff(username, StaffRole(role), password, body_code=body_code, name=name)
+    except DomainError as error:
+        db.session.rollback()
+        click.echo(f"创建失败：{error.message}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"已创建 {staff.username}（{staff.role.label}，{staff.body.name}）。")
+
+
+@click.command("reference-data")
+def reference_data_command() -> None:
+    """Add the reference registration bodies that are missing."""
+    added = ensure_reference_data()
+    db.session.commit()
+    click.echo(f"已添加 {added} 个注册机构。")
+
+
+@click.command("demo-data")
+@click.option("--if-empty", is_flag=True, help="Do nothing when persons already exist.")
+def demo_data_command(if_empty: bool) -> None:
+    """Load the demonstration set and print its logins (development only)."""
+    from .services.demo import load_demo_data
+
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("demo data is never loaded in production")
+    if if_empty and db.session.scalar(select(func.count(Person.id))):
+        click.echo("数据库中已有数据，未加载演示数据。")
+        return
+    logins = load_demo_data()
+    db.session.commit()
+    click.echo("演示数据已加载。登录信息（证件类型均为“居民身份证”，控制台地址 /reviewer/）：")
+    for login in logins:
+        click.echo(f"  {login.who}：{login.id_type} {login.login}" + (f"  密码 {login.password}" if login.password else ""))
+
+
+@click.command("synth")
+@click.option("--persons", type=click.IntRange(1, 10_000_000), required=True)
+def synth_command(persons: int) -> None:
+    """Bulk-insert synthetic persons with certificates (benchmarks)."""
+    from .services.synth import synth_persons
+
+    ensure_reference_data()
+    started = time.perf_counter()
+    synth_persons(persons)
+    db.session.commit()
+    click.echo(f"已生成 {persons} 名人员及执业证，用时 {time.perf_counter() - started:.1f} 秒。")
+
+
+def init_commands(app: Flask) -> None:
+    for command in (import_command, create_staff_command, reference_data_command, demo_data_command, synth_command):
+        app.cli.add_command(command)

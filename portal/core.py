@@ -1,0 +1,47 @@
+"""Pages of the whole site: language switch and a health check."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, redirect, request, session, url_for
+
+bp = Blueprint("core", __name__)
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """``target`` when it is a path on this site, otherwise ``fallback`` (no open redirect)."""
+    if target:
+        parts = urlsplit(target)
+        local = not parts.scheme and not parts.netloc and target.startswith("/")
+        if local and not target.startswith("//") and "\\" not in target:
+            return target
+    return fallback
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    """Switch the interface between 中文 and English, then go back to the page the user was on."""
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    return redirect(safe_next(request.args.get("next"), url_for("public.index")))
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness probe for the load balancer (and the baseline endpoint of the benchmarks)."""
+    return {"status": "ok"}
+
+
+@bp.app_context_processor
+def template_helpers() -> dict:
+    """Helpers every template may use."""
+    from flask_babel import get_locale
+
+    from .validators import mask_id_number
+
+    return {
+        "endpoint_exists": lambda name: name in current_app.view_functions,
+        "get_locale": get_locale,
+        "mask_id": mask_id_number,
+    }

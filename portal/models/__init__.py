@@ -1,0 +1,28 @@
+"""The data model, one module per aggregate. Importing this package registers every table."""
+
+from .accounts import CaptchaChallenge, Notice, PasswordResetToken
+from .applications import (
+    OPEN_STATUSES,
+    Application,
+    ApplicationEvent,
+    ApplicationKind,
+    ApplicationStatus,
+    ContinuingEducation,
+    WorkHistory,
+)
+from .audit import AuditLog
+from .bodies import CENTRAL_BODY_CODE, Body, Employer
+from .certificates import Certificate, CertificateStatus
+from .codes import BodyKind, Category, EmployerKind, IdType
+from .content import Announcement, Document, DocumentKind
+from .corrections import CorrectionStatus, IdentityCorrection
+from .people import ExamRecord, Person
+from .staff import Staff, StaffRole
+
+__all__ = [
+    "OPEN_STATUSES", "CENTRAL_BODY_CODE",
+    "Announcement", "Application", "ApplicationEvent", "ApplicationKind", "ApplicationStatus", "AuditLog",
+    "Body", "BodyKind", "CaptchaChallenge", "Category", "Certificate", "CertificateStatus", "ContinuingEducation",
+    "CorrectionStatus", "Document", "DocumentKind", "Employer", "EmployerKind", "ExamRecord", "IdType",
+    "IdentityCorrection", "Notice", "PasswordResetToken", "Person", "Staff", "StaffRole", "WorkHistory",
+]

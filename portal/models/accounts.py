@@ -1,0 +1,53 @@
+"""Short-lived account artefacts: personal notices, password-reset links, captcha challenges."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+
+class Notice(db.Model):
+    """A personal notice (个人公告信息) stored when something happens to the person's records.
+
+    Notices that follow from the current state (renewal window, incomplete profile) are computed, not stored.
+    """
+
+    __tablename__ = "notices"
+    __table_args__ = (sa.Index("ix_notices_person_id_created_at", "person_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"))
+    #: submitted, returned, initial_passed, initial_rejected, approved, refused, identity_corrected, ...
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    message: Mapped[str] = mapped_column(sa.Text)
+    application_id: Mapped[int | None] = mapped_column(sa.ForeignKey("applications.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PasswordResetToken(db.Model):
+    """A single-use 忘记密码 link; only the SHA-256 of the token is stored."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CaptchaChallenge(db.Model):
+    """A captcha's answer, kept server-side; deleted when checked (single use)."""
+
+    __tablename__ = "captcha_challenges"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    answer_digest: Mapped[str] = mapped_column(sa.String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

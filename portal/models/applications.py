@@ -1,0 +1,169 @@
+"""Registration applications, their wizard drafts, transitions, and the person's CE and work records."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import TimestampMixin, UTCDateTime, utcnow
+from .codes import enum_column
+
+
+class ApplicationKind(enum.StrEnum):
+    INITIAL = "initial"
+    RENEWAL = "renewal"
+    CHANGE = "change"
+    REREGISTRATION = "reregistration"
+
+    @property
+    def label(self):
+        return {
+            "initial": _l("初始注册"),
+            "renewal": _l("延续注册"),
+            "change": _l("变更注册"),
+            "reregistration": _l("重新注册"),
+        }[self.value]
+
+
+class ApplicationStatus(enum.StrEnum):
+    """PRODUCT.md "Application states"."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    INITIAL_REJECTED = "initial_rejected"
+    INITIAL_PASSED = "initial_passed"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self):
+        return {
+            "draft": _l("填写中"),
+            "submitted": _l("已上报"),
+            "returned": _l("退回修改"),
+            "initial_rejected": _l("初审不通过"),
+            "initial_passed": _l("初审通过"),
+            "approved": _l("准予注册"),
+            "refused": _l("不予注册"),
+            "withdrawn": _l("已撤回"),
+        }[self.value]
+
+    @property
+    def is_open(self) -> bool:
+        return self in OPEN_STATUSES
+
+
+#: statuses of the one application a person may have open at a time
+OPEN_STATUSES = frozenset(
+    {
+        ApplicationStatus.DRAFT,
+        ApplicationStatus.SUBMITTED,
+        ApplicationStatus.RETURNED,
+        ApplicationStatus.INITIAL_PASSED,
+    }
+)
+_OPEN_SQL = sa.text("status IN ('draft', 'submitted', 'returned', 'initial_passed')")
+
+
+class Application(TimestampMixin, db.Model):
+    __tablename__ = "applications"
+    __table_args__ = (
+        # One open application per person, enforced by the database (double submit, two tabs).
+        sa.Index(
+            "uq_applications_open_person",
+            "person_id",
+            unique=True,
+            postgresql_where=_OPEN_SQL,
+            sqlite_where=_OPEN_SQL,
+        ),
+        # A body's review queue: by status, newest submissions first.
+        sa.Index("ix_applications_body_id_status_submitted_at", "body_id", "status", "submitted_at"),
+        sa.Index("ix_applications_status_submitted_at", "status", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: 申请编号, assigned at 上报
+    number: Mapped[str | None] = mapped_column(sa.String(24), unique=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    #: the certificate being renewed / changed
+    certificate_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificates.id"), index=True)
+    kind: Mapped[ApplicationKind] = mapped_column(enum_column(ApplicationKind))
+    status: Mapped[ApplicationStatus] = mapped_column(enum_column(ApplicationStatus), default=ApplicationStatus.DRAFT)
+    #: the registration body that runs 初审 (chosen in the employer step)
+    body_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bodies.id"))
+    #: wizard drafts, one key per step ("personal", "employer", ...), plus "completed": [step names]
+    draft: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    #: everything the form shows, frozen at 上报; never changed afterwards
+    snapshot: Mapped[dict | None] = mapped_column(sa.JSON)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the reason of the latest 退回 / 不通过 / 不予注册, shown to the applicant
+    last_reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: optimistic lock: two reviewers deciding at once — the second UPDATE matches no row
+    version: Mapped[int] = mapped_column(default=1)
+
+    person = relationship("Person")
+    certificate = relationship("Certificate")
+    body = relationship("Body")
+    events = relationship("ApplicationEvent", back_populates="application", order_by="ApplicationEvent.id")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ApplicationEvent(db.Model):
+    """A state transition of an application; review decisions are the events with a staff actor."""
+
+    __tablename__ = "application_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    #: submit, resubmit, withdraw, initial_pass, return, initial_reject, approve, refuse
+    action: Mapped[str] = mapped_column(sa.String(30))
+    from_status: Mapped[ApplicationStatus | None] = mapped_column(enum_column(ApplicationStatus))
+    to_status: Mapped[ApplicationStatus] = mapped_column(enum_column(ApplicationStatus))
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"), index=True)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    application = relationship("Application", back_populates="events")
+    staff = relationship("Staff")
+
+
+class ContinuingEducation(TimestampMixin, db.Model):
+    """A continuing-education entry (继续教育); the renewal counts those inside the current period."""
+
+    __tablename__ = "continuing_education"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    course: Mapped[str] = mapped_column(sa.String(100))
+    organiser: Mapped[str] = mapped_column(sa.String(100))
+    start_date: Mapped[date] = mapped_column(sa.Date)
+    end_date: Mapped[date] = mapped_column(sa.Date)
+    hours: Mapped[int]  # 学时
+
+    person = relationship("Person", back_populates="continuing_education")
+
+
+class WorkHistory(TimestampMixin, db.Model):
+    """A row of 工作经历."""
+
+    __tablename__ = "work_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    start_date: Mapped[date] = mapped_column(sa.Date)
+    end_date: Mapped[date | None] = mapped_column(sa.Date)  # None: 至今
+    employer_name: Mapped[str] = mapped_column(sa.String(200))
+    position: Mapped[str | None] = mapped_column(sa.String(100))  # 职务
+    duties: Mapped[str | None] = mapped_column(sa.String(500))  # 从事安全生产工作内容
+
+    person = relationship("Person", back_populates="work_history")

@@ -1,0 +1,47 @@
+"""Practising certificates (执业证 / 注册证书)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import TimestampMixin
+from .codes import Category, enum_column
+
+
+class CertificateStatus(enum.StrEnum):
+    VALID = "valid"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+    @property
+    def label(self):
+        return {"valid": _l("有效"), "expired": _l("已过期"), "revoked": _l("已注销")}[self.value]
+
+
+class Certificate(TimestampMixin, db.Model):
+    __tablename__ = "certificates"
+    __table_args__ = (sa.Index("ix_certificates_person_id_valid_until", "person_id", "valid_until"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"))
+    #: 执业证编号
+    number: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    category: Mapped[Category] = mapped_column(enum_column(Category))
+    #: the body that registered it
+    body_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bodies.id"), index=True)
+    employer_name: Mapped[str | None] = mapped_column(sa.String(200))
+    valid_from: Mapped[date] = mapped_column(sa.Date)
+    valid_until: Mapped[date] = mapped_column(sa.Date, index=True)
+    status: Mapped[CertificateStatus] = mapped_column(enum_column(CertificateStatus), default=CertificateStatus.VALID)
+
+    person = relationship("Person", back_populates="certificates")
+    body = relationship("Body")
+
+    def is_expired(self, today: date) -> bool:
+        return self.valid_until < today

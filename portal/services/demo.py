@@ -1,0 +1,194 @@
+"""Demonstration data for ``make run``: one person for every case of the guide, applications in every status,
+reviewers of two provinces and central staff. Fixed demo passwords: never load this into production."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import (
+    Announcement,
+    Application,
+    ApplicationEvent,
+    ApplicationKind,
+    ApplicationStatus,
+    Body,
+    Category,
+    Certificate,
+    ContinuingEducation,
+    Document,
+    DocumentKind,
+    Employer,
+    EmployerKind,
+    ExamRecord,
+    IdType,
+    Person,
+    StaffRole,
+    WorkHistory,
+)
+from ..models.base import utcnow
+from ..reference import ensure_reference_data
+from ..validators import make_credit_code, make_resident_id, upgrade_to_18
+from .dates import add_years
+from .passwords import hash_password
+from .staff import create_staff
+
+DEMO_PASSWORD = "Anquan2026"  # noqa: S105 - documented demonstration password
+DEMO_STAFF_PASSWORD = "Shenhe2026"  # noqa: S105 - documented demonstration password
+
+
+@dataclass
+class DemoLogin:
+    who: str
+    id_type: str
+    login: str
+    password: str | None
+
+
+def load_demo_data(today: date | None = None) -> list[DemoLogin]:
+    """Create the demonstration set; returns the logins to print."""
+    today = today or date.today()
+    ensure_reference_data()
+    bodies = {body.code: body for body in db.session.scalars(select(Body))}
+    _contacts(bodies)
+    employer = Employer(name="辽宁华信化工有限公司", credit_code=make_credit_code("91210100MA0Y12345"),
+                        kind=EmployerKind.PRODUCTION, address="辽宁省沈阳市和平区南京北街1号",
+                        contact_person="赵敏", contact_phone="024-23456789")
+    db.session.add(employer)
+    logins: list[DemoLogin] = []
+
+    def person(label, name, birth, seq, *, body="210000", until=None, email=True, first_gen=False,
+               category=Category.CHEMICAL, password=True, address="211322"):
+        number = make_resident_id(address, birth, seq)
+        if first_gen:
+            number = number[:6] + number[8:17]
+        p = Person(name=name, gender="男" if seq % 2 else "女", birth_date=birth, id_type=IdType.RESIDENT_ID,
+                   id_number=number, email=f"demo{seq}@example.com" if email else None, mobile=f"139{seq:08d}",
+                   category=category, employer_kind=EmployerKind.PRODUCTION, body_id=bodies[body].id,
+                   employer=employer, education="本科", major="安全工程", title="高级工程师",
+                   address="辽宁省沈阳市和平区南京北街1号", postcode="110001",
+                   password_hash=hash_password(DEMO_PASSWORD) if password else None)
+        db.session.add(p)
+        if until is not None:
+            db.session.add(Certificate(person=p, number=f"ZA{seq:010d}", category=category, body_id=bodies[body].id,
+                                       employer_name=employer.name, valid_from=add_years(until, -5),
+                                       valid_until=until))
+        logins.append(DemoLogin(label, "居民身份证", number, DEMO_PASSWORD if password else "（未设置，请先“设置密码”）"))
+        return p
+
+    inside = person("执业证在延续注册期内（可延续注册）", "王建国", date(1964, 2, 20), 1, until=today + timedelta(days=45))
+    _education_and_work(inside, today)
+    person("执业证距到期超过三个月（延续注册未开放）", "李明", date(1975, 6, 1), 3, until=today + timedelta(days=400))
+    person("执业证已过期（需重新注册）", "张伟", date(1970, 3, 15), 5, until=today - timedelta(days=30))
+    person("一代身份证（15位，可更新身份证号）", "刘芳", date(1966, 8, 8), 12, until=today + timedelta(days=60),
+           first_gen=True)
+    person("未留存电子邮箱（忘记密码须联系注册机构）", "陈静", date(1980, 1, 9), 14, until=today + timedelta(days=70),
+           email=False)
+    person("首次登录（注册信息已导入，尚未设置密码）", "孙磊", date(1982, 4, 18), 7, until=today + timedelta(days=80),
+           password=False)
+    exam_number = make_resident_id("110105", date(1990, 5, 20), 9)
+    db.session.add(ExamRecord(name="周杰", id_type=IdType.RESIDENT_ID, id_number=exam_number, exam_year=2025,
+                              qualification_no="KS2025000001", category=Category.COAL))
+    logins.append(DemoLogin("考试合格人员（尚无执业证，先“设置密码”）", "居民身份证", exam_number, None))
+
+    for offset, status in enumerate(ApplicationStatus, start=20):
+        applicant = person(f"申请状态：{status.label}", f"演示{status.label}", date(1972, 1, 1) + timedelta(days=offset),
+                           offset * 2 + 1, body="110000" if offset % 2 else "210000",
+                           until=today + timedelta(days=50))
+        _application(applicant, status, today)
+
+    for username, role, code, name in [("shenhe_ln", StaffRole.REVIEWER, "210000", "辽宁省审核员"),
+                                       ("shenhe_bj", StaffRole.REVIEWER, "110000", "北京市审核员"),
+                                       ("zhongxin", StaffRole.CENTRAL, None, "注册管理中心工作人员")]:
+        staff = create_staff(username, role, DEMO_STAFF_PASSWORD, body_code=code, name=name)
+        logins.append(DemoLogin(f"控制台：{name}", "用户名", staff.username, DEMO_STAFF_PASSWORD))
+    _content()
+    db.session.flush()
+    return logins
+
+
+def _contacts(bodies: dict[str, Body]) -> None:
+    for index, body in enumerate(sorted(bodies.values(), key=lambda b: b.sort_order)):
+        if not body.phone:
+            body.address = body.address or f"{body.province or '北京市'}示例路{index + 1}号（演示数据）"
+            body.phone = f"010-6{index:03d}0000"
+            body.fax = f"010-6{index:03d}0001"
+            body.email = f"zhuce{body.code.lower()}@example.gov.cn"
+            body.postcode = "100000"
+
+
+def _education_and_work(person: Person, today: date) -> None:
+    start = add_years(today, -4)
+    for year in range(4):
+        db.session.add(ContinuingEducation(person=person, course=f"安全生产法律法规与新技术（{start.year + year}年度）",
+                                           organiser="辽宁省安全生产培训中心", start_date=add_years(start, year),
+                                           end_date=add_years(start, year) + timedelta(days=2), hours=12))
+    db.session.add(WorkHistory(person=person, start_date=date(1986, 7, 1), end_date=date(2005, 12, 31),
+                               employer_name="沈阳化工厂", position="安全员", duties="车间安全检查"))
+    db.session.add(WorkHistory(person=person, start_date=date(2006, 1, 1), end_date=None,
+                               employer_name="辽宁华信化工有限公司", position="安全部部长", duties="企业安全生产管理"))
+
+
+_PATH = {
+    ApplicationStatus.DRAFT: [],
+    ApplicationStatus.SUBMITTED: ["submit"],
+    ApplicationStatus.RETURNED: ["submit", "return"],
+    ApplicationStatus.INITIAL_REJECTED: ["submit", "initial_reject"],
+    ApplicationStatus.INITIAL_PASSED: ["submit", "initial_pass"],
+    ApplicationStatus.APPROVED: ["submit", "initial_pass", "approve"],
+    ApplicationStatus.REFUSED: ["submit", "initial_pass", "refuse"],
+    ApplicationStatus.WITHDRAWN: ["submit", "withdraw"],
+}
+_TO = {"submit": ApplicationStatus.SUBMITTED, "return": ApplicationStatus.RETURNED,
+       "initial_reject": ApplicationStatus.INITIAL_REJECTED, "initial_pass": ApplicationStatus.INITIAL_PASSED,
+       "approve": ApplicationStatus.APPROVED, "refuse": ApplicationStatus.REFUSED,
+       "withdraw": ApplicationStatus.WITHDRAWN}
+_REASONS = {"return": "继续教育证明材料不全，请补充2025年度培训学时证明。", "initial_reject": "工作经历与聘用单位证明不符。",
+            "refuse": "申请材料存在虚假内容。"}
+
+
+def _application(person: Person, status: ApplicationStatus, today: date) -> None:
+    """A renewal application brought to ``status`` along the path the services would take."""
+    db.session.flush()
+    certificate = person.certificates[0] if person.certificates else None
+    app = Application(person=person, certificate=certificate, kind=ApplicationKind.RENEWAL,
+                      status=ApplicationStatus.DRAFT, body_id=person.body_id, draft={"completed": []})
+    db.session.add(app)
+    db.session.flush()
+    previous = ApplicationStatus.DRAFT
+    for action in _PATH[status]:
+        to = _TO[action]
+        if action == "submit":
+            app.number = f"YX{today:%Y}{app.id:08d}"
+            app.submitted_at = utcnow()
+            app.snapshot = {"person": {"name": person.name, "id_number": person.id_number}, "demo": True}
+        if action in _REASONS:
+            app.last_reason = _REASONS[action]
+        db.session.add(ApplicationEvent(application=app, action=action, from_status=previous, to_status=to,
+                                        reason=_REASONS.get(action)))
+        previous = to
+    app.status = status
+
+
+def _content() -> None:
+    db.session.add_all([
+        Announcement(title="关于开展2026年度注册安全工程师延续注册工作的通知",
+                     body="各省级、部门注册机构及备案央企：\n执业证有效期满前三个月内的注册安全工程师，"
+                          "可登录本系统申请延续注册。请按照《延续注册操作指南》填写并打印申请表，"
+                          "加盖聘用单位公章后与其他申请材料一并报送注册机构初审。"),
+        Announcement(title="注册管理系统维护公告", body="系统将于每周日凌晨2:00至4:00进行例行维护，届时暂停服务。"),
+    ])
+    db.session.add_all([
+        Document(kind=DocumentKind.FORM, title="注册安全工程师延续注册申请表（空白）", template="renewal_blank.html",
+                 sort_order=1),
+        Document(kind=DocumentKind.FORM, title="证件信息更正申请表（空白）", template="correction_blank.html", sort_order=2),
+        Document(kind=DocumentKind.REGULATION, title="注册安全工程师管理规定", issued_by="国家安全生产监督管理总局令第11号",
+                 body="第一条 为了加强注册安全工程师的管理，保障注册安全工程师依法执业，根据《安全生产法》等有关法律、"
+                      "行政法规，制定本规定。", sort_order=1),
+        Document(kind=DocumentKind.REGULATION, title="注册安全工程师职业资格制度规定", issued_by="应急〔2019〕8号",
+                 body="第一条 为加强安全生产工作，提高安全生产专业技术人员素质，根据《中华人民共和国安全生产法》"
+                      "和国家职业资格制度有关规定，制定本规定。", sort_order=2),
+    ])

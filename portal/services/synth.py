@@ -1,0 +1,99 @@
+"""Synthetic persons with certificates for benchmarks (``flask --app wsgi synth --persons N``).
+
+Bulk inserts through the Core (COPY on PostgreSQL), never one ORM object at a time: a million persons with their
+certificates load in minutes. The numbers are valid resident IDs that no demo or test person uses (birth years
+1950-1959 are reserved for synthetic data).
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from sqlalchemy import func, insert, select, text
+
+from ..extensions import db
+from ..models import Body, BodyKind, Category, Certificate, Person
+from ..models.base import utcnow
+from ..validators import make_resident_id
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰文辉力斌宇浩凯鹏飞"
+CATEGORIES = list(Category)
+BATCH = 20_000
+
+
+def synth_persons(count: int, seed: int = 2026) -> int:
+    """Insert ``count`` persons, each with one certificate; returns the first person id used."""
+    rng = random.Random(seed)
+    bodies = list(db.session.execute(select(Body.id, Body.code).where(Body.kind == BodyKind.PROVINCE)).tuples())
+    first_id = (db.session.scalar(select(func.max(Person.id))) or 0) + 1
+    first_cert = (db.session.scalar(select(func.max(Certificate.id))) or 0) + 1
+    serial = first_id
+    today = date.today()
+    for start in range(0, count, BATCH):
+        people, certificates = [], []
+        for offset in range(start, min(start + BATCH, count)):
+            pid = first_id + offset
+            body_id, code = bodies[offset % len(bodies)]
+            number = _id_number(code, serial + offset)
+            until = today + timedelta(days=rng.randint(-400, 1800))
+            category = CATEGORIES[offset % len(CATEGORIES)]
+            people.append(dict(id=pid, name=rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
+                               gender="男" if int(number[16]) % 2 else "女", birth_date=_birth(serial + offset),
+                               id_type="resident_id", id_number=number, category=category.value,
+                               employer_kind="production", body_id=body_id, must_change_password=False,
+                               failed_logins=0, created_at=utcnow(), updated_at=utcnow()))
+            certificates.append(dict(id=first_cert + offset, person_id=pid, number=f"SY{pid:011d}",
+                                     category=category.value, body_id=body_id, valid_from=until - timedelta(days=1826),
+                                     valid_until=until, status="valid", created_at=utcnow(), updated_at=utcnow()))
+        _bulk_insert(Person.__table__, people)
+        _bulk_insert(Certificate.__table__, certificates)
+    _fix_sequences()
+    return first_id
+
+
+def _birth(serial: int) -> date:
+    return date(1950, 1, 1) + timedelta(days=(serial // 999) % 3650)
+
+
+def _id_number(province_code: str, serial: int) -> str:
+    return make_resident_id(province_code[:2] + "0101", _birth(serial), serial % 999 + 1)
+
+
+def _bulk_insert(table, rows: list[dict]) -> None:
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        _copy(connection, table, rows)
+    else:
+        connection.execute(insert(table), rows)
+
+
+def _copy(connection, table, rows: list[dict]) -> None:
+    """PostgreSQL COPY through psycopg 3: an order of magnitude faster than INSERTs."""
+    columns = list(rows[0])
+    raw = connection.connection.driver_connection
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join(_copy_value(row[column]) for column in columns) + "\n")
+    with raw.cursor() as cursor:
+        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            copy.write(buffer.getvalue())
+
+
+def _copy_value(value) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return str(value)
+
+
+def _fix_sequences() -> None:
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        for table in ("people", "certificates"):
+            connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                                    f"(SELECT max(id) FROM {table}))"))
