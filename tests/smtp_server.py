@@ -1,0 +1,79 @@
+"""A real SMTP server (aiosmtpd) on 127.0.0.1 for tests, as a pytest fixture.
+
+Use it from any test module::
+
+    from tests.smtp_server import smtp_server  # noqa: F401
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import Message
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+HOST = "127.0.0.1"
+
+
+@dataclass
+class SmtpServer:
+    """What a test sees of the running server."""
+
+    host: str
+    port: int = 0
+    #: Received messages, parsed with the modern email policy (EmailMessage).
+    messages: list[Message] = field(default_factory=list)
+    #: The bytes of each message as received.
+    raw: list[bytes] = field(default_factory=list)
+    #: (MAIL FROM, RCPT TO list) of each received message.
+    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    def clear(self) -> None:
+        """Forget the messages received so far."""
+        self.messages.clear()
+        self.raw.clear()
+        self.envelopes.clear()
+
+
+class _CollectingHandler:
+    """aiosmtpd handler storing every message it is given."""
+
+    def __init__(self, server: SmtpServer) -> None:
+        self.server = server
+
+    async def handle_DATA(self, smtp: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+        raw = envelope.original_content or b""
+        self.server.raw.append(raw)
+        self.server.messages.append(message_from_bytes(raw, policy=email_policy.default))
+        self.server.envelopes.append((str(envelope.mail_from), list(envelope.rcpt_tos)))
+        return "250 Message accepted for delivery"
+
+
+class _EphemeralPortController(Controller):
+    """Controller listening on a port the OS picks (``port=0``)."""
+
+    def _trigger_server(self) -> None:
+        # The listening socket exists by now; learn its port before the
+        # controller connects to it to finish starting up.
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """Run an SMTP server on 127.0.0.1 for one test; yield its address and inbox."""
+    server = SmtpServer(host=HOST)
+    controller = _EphemeralPortController(
+        _CollectingHandler(server), hostname=HOST, port=0, ready_timeout=5.0
+    )
+    controller.start()
+    server.port = controller.port
+    try:
+        yield server
+    finally:
+        controller.stop()
