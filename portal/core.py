@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask import Blueprint, Response, current_app, redirect, request, session, url_for
+
+from .extensions import limiter
 
 bp = Blueprint("core", __name__)
 
@@ -25,6 +27,22 @@ def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
     return redirect(safe_next(request.args.get("next"), url_for("public.index")))
+
+
+@bp.get("/captcha.png")
+@limiter.limit("60 per minute")
+def captcha_image():
+    """A new 验证码 image for this session (click the image to get another); the answer stays on the server."""
+    from .forms import SESSION_KEY, captcha_ttl
+    from .models.base import utcnow
+    from .services.captcha import captcha_png
+    from .services.challenges import new_challenge
+
+    challenge_id, text = new_challenge(current_app.config["SECRET_KEY"], utcnow(), captcha_ttl())
+    session[SESSION_KEY] = challenge_id
+    response = Response(captcha_png(text), mimetype="image/png")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/healthz")

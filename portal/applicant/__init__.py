@@ -6,4 +6,4 @@ from flask import Blueprint
 public_bp = Blueprint("public", __name__, template_folder="templates")
 bp = Blueprint("applicant", __name__, url_prefix="/applicant", template_folder="templates")
 
-from . import public, routes  # noqa: E402,F401 - attach the views
+from . import account, auth, public, renewal  # noqa: E402,F401 - attach the views

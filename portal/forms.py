@@ -1,0 +1,41 @@
+"""Form pieces shared by both sides: the captcha field (验证码)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app, session
+from flask_babel import lazy_gettext as _l
+from wtforms import StringField
+from wtforms.validators import ValidationError
+
+from .models.base import utcnow
+from .services.challenges import consume_challenge
+
+SESSION_KEY = "captcha_id"
+
+
+class CaptchaField(StringField):
+    """验证码: checked against the challenge whose image this session was last shown; single use.
+
+    Switched off by ``PORTAL_CAPTCHA_ENABLED=false`` (automated tests only).
+    """
+
+    def __init__(self, label=None, **kwargs):
+        super().__init__(label or _l("验证码"), **kwargs)
+
+    def pre_validate(self, form) -> None:
+        if not current_app.config["CAPTCHA_ENABLED"]:
+            return
+        if not (self.data or "").strip():
+            raise ValidationError(_l("请输入验证码。"))
+        if not consume_challenge(session.pop(SESSION_KEY, None), self.data, current_app.config["SECRET_KEY"],
+                                 utcnow()):
+            raise ValidationError(_l("验证码不正确或已过期，请重新输入。"))
+
+    def _value(self) -> str:
+        return ""  # never echo a used answer back into the form
+
+
+def captcha_ttl() -> timedelta:
+    return timedelta(seconds=current_app.config["CAPTCHA_TTL_SECONDS"])
