@@ -343,7 +343,7 @@ def _employers(rows: list[dict]) -> dict[str, Employer]:
 
 
 def _body_ids() -> dict[str, int]:
-    return dict(db.session.execute(select(Body.code, Body.id)).tuples())
+    return {code: body_id for code, body_id in db.session.execute(select(Body.code, Body.id))}
 
 
 def _chunks(items: list, size: int = 500) -> Iterable[list]:

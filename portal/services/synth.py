@@ -28,7 +28,7 @@ BATCH = 20_000
 def synth_persons(count: int, seed: int = 2026) -> int:
     """Insert ``count`` persons, each with one certificate; returns the first person id used."""
     rng = random.Random(seed)
-    bodies = list(db.session.execute(select(Body.id, Body.code).where(Body.kind == BodyKind.PROVINCE)).tuples())
+    bodies = [(row.id, row.code) for row in db.session.execute(select(Body.id, Body.code).where(Body.kind == BodyKind.PROVINCE))]
     first_id = (db.session.scalar(select(func.max(Person.id))) or 0) + 1
     first_cert = (db.session.scalar(select(func.max(Certificate.id))) or 0) + 1
     serial = first_id
@@ -60,7 +60,8 @@ def _birth(serial: int) -> date:
 
 
 def _id_number(province_code: str, serial: int) -> str:
-    return make_resident_id(province_code[:2] + "0101", _birth(serial), serial % 999 + 1)
+    prefix = "65" if province_code.startswith("66") else province_code[:2]  # 兵团 people hold Xinjiang IDs
+    return make_resident_id(prefix + "0101", _birth(serial), serial % 999 + 1)
 
 
 def _bulk_insert(table, rows: list[dict]) -> None:

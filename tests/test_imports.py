@@ -1,0 +1,151 @@
+"""CSV imports: all or nothing, every bad row named by line and column, BOM accepted, re-imports update."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.models import Body, Category, Certificate, Employer, ExamRecord, Person
+from portal.services.imports import COLUMNS, ImportFailed, import_csv
+from portal.validators import make_credit_code, make_resident_id
+
+HEADER = ",".join(COLUMNS["registered"])
+
+
+def registered_row(index: int, *, id_number: str | None = None, email: str = "") -> str:
+    birth = date(1960, 1, 1).toordinal() + index // 900
+    birth_date = date.fromordinal(birth)
+    number = id_number or make_resident_id("210102", birth_date, index % 900 + 1)
+    credit = make_credit_code(f"91210100MA{index % 10_000_000:07d}")
+    return (f"人员{index},男,{birth_date.isoformat()},居民身份证,{number},{email},13900000000,"
+            f"ZA{index:010d},化工安全,210000,单位{index % 50},{credit},2021-06-01,2026-05-31")
+
+
+def csv_bytes(rows: list[str], *, bom: bool = False, header: str = HEADER) -> bytes:
+    text = "\n".join([header, *rows]) + "\n"
+    return (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
+
+
+def count(db, model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_ten_thousand_registered_rows_load(db):
+    result = import_csv("registered", csv_bytes([registered_row(i) for i in range(10_000)]))
+    db.session.commit()
+    assert (result.created, result.updated) == (10_000, 0)
+    assert count(db, Person) == 10_000
+    assert count(db, Certificate) == 10_000
+    person = db.session.scalar(select(Person).where(Person.name == "人员4321"))
+    assert person.category is Category.CHEMICAL
+    assert person.body.code == "210000"
+    assert person.certificates[0].valid_until == date(2026, 5, 31)
+    assert person.employer.name == "单位21"
+
+
+def test_one_bad_id_number_in_row_5000_loads_nothing_and_names_the_line(db):
+    rows = [registered_row(i) for i in range(10_000)]
+    rows[4998] = registered_row(4998, id_number="211322196402200017")  # wrong check digit, file line 5000
+    with pytest.raises(ImportFailed) as failure:
+        import_csv("registered", csv_bytes(rows))
+    db.session.rollback()
+    assert [(e.line, e.column) for e in failure.value.errors] == [(5000, "id_number")]
+    assert "校验" in failure.value.errors[0].message
+    assert str(failure.value.errors[0]).startswith("第5000行 id_number：")
+    assert count(db, Person) == 0
+    assert count(db, Certificate) == 0
+    assert count(db, Employer) == 0
+
+
+def test_a_file_with_a_bom_loads(db):
+    result = import_csv("registered", csv_bytes([registered_row(1)], bom=True))
+    assert result.created == 1
+    assert db.session.scalar(select(Person.name)) == "人员1"
+
+
+def test_reimporting_a_person_updates_instead_of_duplicating(db):
+    import_csv("registered", csv_bytes([registered_row(7)]))
+    db.session.commit()
+    changed = registered_row(7, email="new@example.com").replace("人员7", "人员七")
+    result = import_csv("registered", csv_bytes([changed]))
+    db.session.commit()
+    assert (result.created, result.updated) == (0, 1)
+    person = db.session.scalar(select(Person))
+    assert (person.name, person.email) == ("人员七", "new@example.com")
+    assert count(db, Certificate) == 1
+
+
+def test_every_bad_row_is_reported_with_its_column(db):
+    rows = [
+        registered_row(1).replace(",男,", ",M,"),
+        registered_row(2).replace("化工安全", "消防安全"),
+        registered_row(3).replace(",210000,", ",999999,"),
+        registered_row(4).replace("2026-05-31", "2026-02-30"),
+        registered_row(5).replace("居民身份证", "身份证"),
+        registered_row(6),
+        registered_row(6).replace("人员6", "重复"),
+    ]
+    with pytest.raises(ImportFailed) as failure:
+        import_csv("registered", csv_bytes(rows))
+    found = {(e.line, e.column) for e in failure.value.errors}
+    assert {(2, "gender"), (3, "category"), (4, "body_code"), (5, "valid_until"), (6, "id_type"),
+            (8, "certificate_no")} <= found
+    assert count(db, Person) == 0
+
+
+def test_birth_date_must_agree_with_the_id_number(db):
+    row = registered_row(1).replace("1960-01-01", "1961-01-01")
+    with pytest.raises(ImportFailed) as failure:
+        import_csv("registered", csv_bytes([row]))
+    assert [(e.line, e.column) for e in failure.value.errors] == [(2, "birth_date")]
+
+
+def test_missing_header_columns_are_named(db):
+    with pytest.raises(ImportFailed) as failure:
+        import_csv("registered", csv_bytes([], header="name,gender"))
+    assert failure.value.errors[0].line == 1
+    assert "id_number" in failure.value.errors[0].column
+
+
+def test_a_file_that_is_not_utf8_is_refused(db):
+    with pytest.raises(ImportFailed) as failure:
+        import_csv("registered", (HEADER + "\n" + registered_row(1)).encode("gb18030"))
+    assert "UTF-8" in failure.value.errors[0].message
+
+
+def test_bodies_import_adds_and_updates(db):
+    data = ("code,name,kind,province,address,phone,fax,email\n"
+            "210000,辽宁省应急管理厅,province,辽宁省,沈阳市和平区,024-1,024-2,ln@example.gov.cn\n"
+            "BM09,水利部,department,,北京市西城区,010-1,010-2,\n")
+    result = import_csv("bodies", data.encode())
+    db.session.commit()
+    assert (result.created, result.updated) == (1, 1)
+    liaoning = db.session.scalar(select(Body).where(Body.code == "210000"))
+    assert (liaoning.phone, liaoning.fax, liaoning.email) == ("024-1", "024-2", "ln@example.gov.cn")
+
+
+def test_bodies_import_rejects_an_unknown_kind(db):
+    data = "code,name,kind,province,address,phone,fax,email\nX1,某机构,ministry,,,,,\n"
+    with pytest.raises(ImportFailed) as failure:
+        import_csv("bodies", data.encode())
+    assert [(e.line, e.column) for e in failure.value.errors] == [(2, "kind")]
+
+
+def test_exam_records_import(db):
+    number = make_resident_id("110105", date(1990, 5, 20), 9)
+    data = ("name,id_type,id_number,exam_year,qualification_no,category\n"
+            f"周杰,居民身份证,{number.lower()},2025,KS2025000001,煤矿安全\n")
+    import_csv("exam-records", data.encode())
+    record = db.session.scalar(select(ExamRecord))
+    assert (record.name, record.id_number, record.category) == ("周杰", number.upper(), Category.COAL)
+
+
+def test_exam_record_year_is_checked(db):
+    number = make_resident_id("110105", date(1990, 5, 20), 9)
+    data = ("name,id_type,id_number,exam_year,qualification_no,category\n"
+            f"周杰,居民身份证,{number},1890,KS1,煤矿安全\n")
+    with pytest.raises(ImportFailed) as failure:
+        import_csv("exam-records", data.encode())
+    assert [(e.line, e.column) for e in failure.value.errors] == [(2, "exam_year")]
