@@ -64,7 +64,8 @@ def main() -> None:
     backend = sa.make_url(args.database_url).get_backend_name() if args.database_url else "sqlite"
     synth, imported = statistics.median(synth_times), statistics.median(import_times)
     print(f"database: {backend}, runs: {args.repeat}")
-    print(f"synth: {args.persons} persons+certificates in {synth:.2f} s median -> {args.persons / synth:,.0f} persons/s")
+    print(f"synth: {args.persons} persons+certificates in {synth:.2f} s median "
+          f"-> {args.persons / synth:,.0f} persons/s")
     print(f"import registered CSV: {args.rows} rows in {imported:.2f} s median -> {args.rows / imported:,.0f} rows/s "
           f"({args.persons} persons already present)")
 

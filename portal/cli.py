@@ -84,7 +84,8 @@ def demo_data_command(if_empty: bool) -> None:
     db.session.commit()
     click.echo("演示数据已加载。登录信息（证件类型均为“居民身份证”，控制台地址 /reviewer/）：")
     for login in logins:
-        click.echo(f"  {login.who}：{login.id_type} {login.login}" + (f"  密码 {login.password}" if login.password else ""))
+        password = f"  密码 {login.password}" if login.password else ""
+        click.echo(f"  {login.who}：{login.id_type} {login.login}{password}")
 
 
 @click.command("synth")

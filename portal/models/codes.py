@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 
-class LabelledEnum(str, enum.Enum):
+class LabelledEnum(str, enum.Enum):  # noqa: UP042 - str() gives the label, unlike StrEnum
     """A str enum whose members carry a translatable label."""
 
     def __new__(cls, code: str, text: str):

@@ -56,7 +56,8 @@ class Person(TimestampMixin, db.Model):
     body = relationship("Body", lazy="joined")
     employer = relationship("Employer")
     certificates = relationship("Certificate", back_populates="person", order_by="Certificate.valid_until.desc()")
-    continuing_education = relationship("ContinuingEducation", back_populates="person", order_by="ContinuingEducation.start_date")
+    continuing_education = relationship("ContinuingEducation", back_populates="person",
+                                        order_by="ContinuingEducation.start_date")
     work_history = relationship("WorkHistory", back_populates="person", order_by="WorkHistory.start_date")
 
     @property

@@ -31,7 +31,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..reference import ensure_reference_data
-from ..validators import make_credit_code, make_resident_id, upgrade_to_18
+from ..validators import make_credit_code, make_resident_id
 from .dates import add_years
 from .passwords import hash_password
 from .staff import create_staff
@@ -76,10 +76,12 @@ def load_demo_data(today: date | None = None) -> list[DemoLogin]:
             db.session.add(Certificate(person=p, number=f"ZA{seq:010d}", category=category, body_id=bodies[body].id,
                                        employer_name=employer.name, valid_from=add_years(until, -5),
                                        valid_until=until))
-        logins.append(DemoLogin(label, "居民身份证", number, DEMO_PASSWORD if password else "（未设置，请先“设置密码”）"))
+        shown = DEMO_PASSWORD if password else "（未设置，请先“设置密码”）"
+        logins.append(DemoLogin(label, "居民身份证", number, shown))
         return p
 
-    inside = person("执业证在延续注册期内（可延续注册）", "王建国", date(1964, 2, 20), 1, until=today + timedelta(days=45))
+    inside = person("执业证在延续注册期内（可延续注册）", "王建国", date(1964, 2, 20), 1,
+                    until=today + timedelta(days=45))
     _education_and_work(inside, today)
     person("执业证距到期超过三个月（延续注册未开放）", "李明", date(1975, 6, 1), 3, until=today + timedelta(days=400))
     person("执业证已过期（需重新注册）", "张伟", date(1970, 3, 15), 5, until=today - timedelta(days=30))
@@ -95,9 +97,9 @@ def load_demo_data(today: date | None = None) -> list[DemoLogin]:
     logins.append(DemoLogin("考试合格人员（尚无执业证，先“设置密码”）", "居民身份证", exam_number, None))
 
     for offset, status in enumerate(ApplicationStatus, start=20):
-        applicant = person(f"申请状态：{status.label}", f"演示{status.label}", date(1972, 1, 1) + timedelta(days=offset),
-                           offset * 2 + 1, body="110000" if offset % 2 else "210000",
-                           until=today + timedelta(days=50))
+        applicant = person(f"申请状态：{status.label}", f"演示{status.label}",
+                           date(1972, 1, 1) + timedelta(days=offset), offset * 2 + 1,
+                           body="110000" if offset % 2 else "210000", until=today + timedelta(days=50))
         _application(applicant, status, today)
 
     for username, role, code, name in [("shenhe_ln", StaffRole.REVIEWER, "210000", "辽宁省审核员"),
@@ -146,8 +148,11 @@ _TO = {"submit": ApplicationStatus.SUBMITTED, "return": ApplicationStatus.RETURN
        "initial_reject": ApplicationStatus.INITIAL_REJECTED, "initial_pass": ApplicationStatus.INITIAL_PASSED,
        "approve": ApplicationStatus.APPROVED, "refuse": ApplicationStatus.REFUSED,
        "withdraw": ApplicationStatus.WITHDRAWN}
-_REASONS = {"return": "继续教育证明材料不全，请补充2025年度培训学时证明。", "initial_reject": "工作经历与聘用单位证明不符。",
-            "refuse": "申请材料存在虚假内容。"}
+_REASONS = {
+    "return": "继续教育证明材料不全，请补充2025年度培训学时证明。",
+    "initial_reject": "工作经历与聘用单位证明不符。",
+    "refuse": "申请材料存在虚假内容。",
+}
 
 
 def _application(person: Person, status: ApplicationStatus, today: date) -> None:
@@ -184,8 +189,10 @@ def _content() -> None:
     db.session.add_all([
         Document(kind=DocumentKind.FORM, title="注册安全工程师延续注册申请表（空白）", template="renewal_blank.html",
                  sort_order=1),
-        Document(kind=DocumentKind.FORM, title="证件信息更正申请表（空白）", template="correction_blank.html", sort_order=2),
-        Document(kind=DocumentKind.REGULATION, title="注册安全工程师管理规定", issued_by="国家安全生产监督管理总局令第11号",
+        Document(kind=DocumentKind.FORM, title="证件信息更正申请表（空白）", template="correction_blank.html",
+                 sort_order=2),
+        Document(kind=DocumentKind.REGULATION, title="注册安全工程师管理规定",
+                 issued_by="国家安全生产监督管理总局令第11号",
                  body="第一条 为了加强注册安全工程师的管理，保障注册安全工程师依法执业，根据《安全生产法》等有关法律、"
                       "行政法规，制定本规定。", sort_order=1),
         Document(kind=DocumentKind.REGULATION, title="注册安全工程师职业资格制度规定", issued_by="应急〔2019〕8号",

@@ -179,18 +179,7 @@ def _check_body(row: _Row) -> dict:
 
 
 def _load_bodies(rows: list[tuple[int, dict]]) -> ImportResult:
-    result = ImportResult()
-    existing = {body.code: body for body in db.session.scalars(select(Body))}
-    for _, values in rows:
-        body = existing.get(values["code"])
-        if body is None:
-            db.session.add(Body(**values))
-            result.created += 1
-        else:
-            for name, value in values.items():
-                setattr(body, name, value)
-            result.updated += 1
-    return result
+    return _upsert(Body, "code", rows, {body.code: body for body in db.session.scalars(select(Body))})
 
 
 # --- exam records ---------------------------------------------------------------------------------------------
@@ -215,16 +204,20 @@ def _check_exam_record(row: _Row) -> dict:
 
 
 def _load_exam_records(rows: list[tuple[int, dict]]) -> ImportResult:
-    result = ImportResult()
-    numbers = [values["qualification_no"] for _, values in rows]
     existing = {}
-    for chunk in _chunks(numbers):
-        existing.update({r.qualification_no: r for r in
+    for chunk in _chunks([values["qualification_no"] for _, values in rows]):
+        existing.update({record.qualification_no: record for record in
                          db.session.scalars(select(ExamRecord).where(ExamRecord.qualification_no.in_(chunk)))})
+    return _upsert(ExamRecord, "qualification_no", rows, existing)
+
+
+def _upsert(model, key: str, rows: list[tuple[int, dict]], existing: dict) -> ImportResult:
+    """Add the rows whose ``key`` is not in ``existing``, update the others in place."""
+    result = ImportResult()
     for _, values in rows:
-        found = existing.get(values["qualification_no"])
+        found = existing.get(values[key])
         if found is None:
-            db.session.add(ExamRecord(**values))
+            db.session.add(model(**values))
             result.created += 1
         else:
             for name, value in values.items():
@@ -266,9 +259,9 @@ def _check_registered(row: _Row, body_ids: dict[str, int]) -> dict:
         row.fail("employer_name", "填写了统一社会信用代码时必须填写单位名称")
     if values["valid_from"] and values["valid_until"] and values["valid_from"] >= values["valid_until"]:
         row.fail("valid_until", "有效期截止日期必须晚于起始日期")
-    if id_type is IdType.RESIDENT_ID and number and values["birth_date"]:
-        if birth_date_from_id(number) != values["birth_date"]:
-            row.fail("birth_date", "出生日期与身份证号码不一致")
+    birth_date = values["birth_date"]
+    if id_type is IdType.RESIDENT_ID and number and birth_date and birth_date_from_id(number) != birth_date:
+        row.fail("birth_date", "出生日期与身份证号码不一致")
     return values
 
 
@@ -333,7 +326,8 @@ def _employers(rows: list[dict]) -> dict[str, Employer]:
     codes = {values["employer_credit_code"]: values["employer_name"] for values in rows}
     found = {}
     for chunk in _chunks(list(codes)):
-        found.update({e.credit_code: e for e in db.session.scalars(select(Employer).where(Employer.credit_code.in_(chunk)))})
+        query = select(Employer).where(Employer.credit_code.in_(chunk))
+        found.update({employer.credit_code: employer for employer in db.session.scalars(query)})
     for code, name in codes.items():
         if code not in found:
             found[code] = Employer(name=name, credit_code=code)

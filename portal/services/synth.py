@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import random
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 from sqlalchemy import func, insert, select, text
@@ -28,7 +27,8 @@ BATCH = 20_000
 def synth_persons(count: int, seed: int = 2026) -> int:
     """Insert ``count`` persons, each with one certificate; returns the first person id used."""
     rng = random.Random(seed)
-    bodies = [(row.id, row.code) for row in db.session.execute(select(Body.id, Body.code).where(Body.kind == BodyKind.PROVINCE))]
+    query = select(Body.id, Body.code).where(Body.kind == BodyKind.PROVINCE)
+    bodies = [(row.id, row.code) for row in db.session.execute(query)]
     first_id = (db.session.scalar(select(func.max(Person.id))) or 0) + 1
     first_cert = (db.session.scalar(select(func.max(Certificate.id))) or 0) + 1
     serial = first_id
@@ -79,9 +79,8 @@ def _copy(connection, table, rows: list[dict]) -> None:
     buffer = io.StringIO()
     for row in rows:
         buffer.write("\t".join(_copy_value(row[column]) for column in columns) + "\n")
-    with raw.cursor() as cursor:
-        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-            copy.write(buffer.getvalue())
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        copy.write(buffer.getvalue())
 
 
 def _copy_value(value) -> str:
