@@ -1,13 +1,94 @@
-"""The applicant's own pages (placeholder until the accounts issue fills it)."""
+"""The applicant's own pages: the personal page (功能目录 + 公告信息), 修改密码, 首次登录补全信息, 更新身份证号.
 
-from flask import render_template
-from flask_login import login_required
+The gate in guards.py has already checked that a person is logged in and sent them to 修改密码 / 补全信息 when due.
+"""
 
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user
+
+from ..models.base import utcnow
+from ..services import accounts
+from ..services.errors import DomainError
+from ..services.personal_notices import personal_notices
+from ..transaction import rollback_only
 from . import bp
+from .forms import ChangePasswordForm, CompleteProfileForm, UpdateIdForm, attach_error
+
+
+def _today() -> date:
+    """Today in the portal's time zone (Asia/Shanghai): certificates expire on Chinese calendar days."""
+    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 @bp.get("/")
-@login_required
 def home():
-    """个人页面."""
-    return render_template("applicant/home.html")
+    """个人页面: greeting, the current certificate, the 功能目录 and the 公告信息 panel (guide 三, 图54)."""
+    person = current_user._get_current_object()
+    notices = personal_notices(person, _today(), current_app.config["RENEWAL_WINDOW_MONTHS"])
+    return render_template("applicant/home.html", person=person, certificate=person.current_certificate,
+                           notices=notices)
+
+
+@bp.route("/change-password", methods=["GET", "POST"])
+def change_password():
+    """修改密码; a temporary password set by a registration body must be changed here before anything else."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.password.data,
+                                     form.confirm.data, utcnow(), ip=request.remote_addr)
+        except DomainError as error:
+            rollback_only()
+            attach_error(form, error)
+        else:
+            login_user(current_user._get_current_object())  # the token was rotated: this browser keeps the new one
+            session.permanent = True
+            flash(_l("密码已修改。"), "success")
+            return redirect(url_for("applicant.home"))
+    return render_template("applicant/change_password.html", form=form, temporary=current_user.must_change_password)
+
+
+@bp.route("/complete-profile", methods=["GET", "POST"])
+def complete_profile():
+    """首次登录补全信息 (guide 四): 注册类别, 单位属性 and contact details."""
+    person = current_user._get_current_object()
+    form = CompleteProfileForm(obj=person)
+    if form.validate_on_submit():
+        try:
+            accounts.complete_profile(person, form.category.data, form.employer_kind.data, form.email.data,
+                                      form.mobile.data, ip=request.remote_addr)
+        except DomainError as error:
+            rollback_only()
+            attach_error(form, error)
+        else:
+            flash(_l("信息已保存。"), "success")
+            return redirect(url_for("applicant.home"))
+    return render_template("applicant/complete_profile.html", form=form, person=person)
+
+
+@bp.route("/update-id", methods=["GET", "POST"])
+def update_id():
+    """更新身份证号 (guide 五): from a 15-digit first-generation number to the same person's 18-digit number."""
+    person = current_user._get_current_object()
+    if not person.has_first_generation_id:
+        flash(_l("您的证件号码无需更新。"), "info")
+        return redirect(url_for("applicant.home"))
+    form = UpdateIdForm()
+    not_same_person = False
+    old_number = person.id_number
+    if form.validate_on_submit():
+        try:
+            accounts.upgrade_id_number(person, form.new_id_number.data, ip=request.remote_addr)
+        except DomainError as error:
+            rollback_only()
+            not_same_person = isinstance(error, accounts.NotSamePerson)
+            attach_error(form, error)
+        else:
+            return render_template("applicant/update_id_done.html", person=person, old_number=old_number)
+    return render_template("applicant/update_id.html", form=form, person=person, not_same_person=not_same_person)

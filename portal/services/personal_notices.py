@@ -1,0 +1,158 @@
+"""The 公告信息 panel of the personal page (guide 三): reminders computed from the person's records, then the
+stored notices (portal.models.Notice), newest first.
+
+Computed: a temporary password to change, an incomplete profile, the certificate's expiry and whether the renewal
+window (``window_months`` before expiry) is open or when it opens, 重新注册 once expired, the state of the latest
+application when nothing was stored for it. Independent of the renewal code: only the models and the settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import OPEN_STATUSES, Application, ApplicationStatus, CertificateStatus, Notice, Person
+from .dates import add_months
+
+#: How a stored notice's kind is shown (colour of the bar beside it).
+LEVELS = {
+    "returned": "warning", "temporary_password": "warning", "profile_incomplete": "warning",
+    "initial_rejected": "error", "refused": "error",
+    "approved": "success", "initial_passed": "success", "identity_corrected": "success", "id_upgraded": "success",
+}
+#: Applications whose reason the applicant must read.
+WITH_REASON = {ApplicationStatus.RETURNED, ApplicationStatus.INITIAL_REJECTED, ApplicationStatus.REFUSED}
+MAX_STORED = 30
+
+
+@dataclass(frozen=True)
+class PersonalNotice:
+    """One line of the panel. ``link`` is an endpoint name the template links to when it exists."""
+
+    kind: str
+    level: str
+    message: str
+    at: datetime | None = None
+    reason: str | None = None
+    link: str | None = None
+    link_text: str | None = None
+
+
+def renewal_window_opens(valid_until: date, window_months: int) -> date:
+    """The first day 延续注册 may be applied for: ``window_months`` before the certificate expires."""
+    return add_months(valid_until, -window_months)
+
+
+def certificate_notice(person: Person, today: date, window_months: int) -> PersonalNotice | None:
+    """Expiry of the current certificate: window not yet open (when it opens), open, or expired (重新注册)."""
+    certificate = person.current_certificate
+    if certificate is None:
+        return None
+    until = format_date(certificate.valid_until, "yyyy-MM-dd")
+    if certificate.status is CertificateStatus.REVOKED:
+        return PersonalNotice("certificate_revoked", "error",
+                              str(_l("您的执业证（编号 %(number)s）已注销。", number=certificate.number)))
+    if certificate.is_expired(today):
+        return PersonalNotice("certificate_expired", "error",
+                              str(_l("您的执业证（编号 %(number)s）已于 %(date)s 过期，不能再申请延续注册，"
+                                     "需要申请重新注册。请与您的注册机构联系。",
+                                     number=certificate.number, date=until)))
+    opens = renewal_window_opens(certificate.valid_until, window_months)
+    if today < opens:
+        return PersonalNotice("renewal_not_open", "info",
+                              str(_l("您的执业证（编号 %(number)s）有效期至 %(date)s。"
+                                     "延续注册须在有效期满前%(months)d个月内申请，将于 %(opens)s 开放。",
+                                     number=certificate.number, date=until,
+                                     months=window_months, opens=format_date(opens, "yyyy-MM-dd"))))
+    days = (certificate.valid_until - today).days
+    return PersonalNotice("renewal_open", "warning",
+                          str(_l("您的执业证（编号 %(number)s）将于 %(date)s 到期（还剩%(days)d天），"
+                                 "现已可以申请延续注册，请在到期前完成。",
+                                 number=certificate.number, date=until, days=days)),
+                          link="applicant.renewal_index", link_text=str(_l("延续注册")))
+
+
+def _application_notice(application: Application, stored: set[tuple[int | None, str]]) -> PersonalNotice | None:
+    """The latest application's state, unless a notice about that state was stored already."""
+    status = application.status
+    if (application.id, status.value) in stored:
+        return None
+    what = application.kind.label
+    number = application.number or ""
+    messages = {
+        ApplicationStatus.DRAFT: _l("您有一份尚未上报的%(what)s申请（填写中），请继续填写并上报。", what=what),
+        ApplicationStatus.SUBMITTED: _l("您的%(what)s申请（编号 %(number)s）已上报，等待注册机构初审。",
+                                        what=what, number=number),
+        ApplicationStatus.INITIAL_PASSED: _l("您的%(what)s申请（编号 %(number)s）已通过初审，等待注册管理中心审批。",
+                                             what=what, number=number),
+        ApplicationStatus.RETURNED: _l("您的%(what)s申请（编号 %(number)s）已被退回修改，请按退回原因修改后重新上报。",
+                                       what=what, number=number),
+        ApplicationStatus.INITIAL_REJECTED: _l("您的%(what)s申请（编号 %(number)s）初审不通过。",
+                                               what=what, number=number),
+        ApplicationStatus.APPROVED: _l("您的%(what)s申请（编号 %(number)s）已准予注册。", what=what, number=number),
+        ApplicationStatus.REFUSED: _l("您的%(what)s申请（编号 %(number)s）不予注册。", what=what, number=number),
+    }
+    if status not in messages:
+        return None
+    level = LEVELS.get(status.value, "info")
+    editable = status in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
+    return PersonalNotice(f"application_{status.value}", level, str(messages[status]),
+                          at=application.decided_at or application.submitted_at or application.updated_at,
+                          reason=application.last_reason if status in WITH_REASON else None,
+                          link="applicant.renewal_index" if editable else "applicant.history",
+                          link_text=str(_l("延续注册") if editable else _l("历史记录")))
+
+
+def personal_notices(person: Person, today: date, window_months: int) -> list[PersonalNotice]:
+    """Everything the 公告信息 panel shows for ``person`` on ``today`` (computed first, then stored, newest first)."""
+    notices: list[PersonalNotice] = []
+    if person.must_change_password:
+        notices.append(PersonalNotice("temporary_password", "warning",
+                                      str(_l("您正在使用注册机构设置的临时密码，请立即修改密码。")),
+                                      link="applicant.change_password", link_text=str(_l("修改密码"))))
+    if person.profile_incomplete:
+        notices.append(PersonalNotice("profile_incomplete", "warning",
+                                      str(_l("您的注册类别或单位属性信息不全，请补全信息。")),
+                                      link="applicant.complete_profile", link_text=str(_l("补全信息"))))
+
+    latest = db.session.scalar(select(Application).where(Application.person_id == person.id)
+                               .order_by(Application.created_at.desc(), Application.id.desc()).limit(1))
+    certificate = certificate_notice(person, today, window_months)
+    if certificate is not None and not (latest is not None and latest.status in OPEN_STATUSES
+                                        and certificate.kind == "renewal_open"):
+        notices.append(certificate)
+
+    stored = db.session.scalars(select(Notice).where(Notice.person_id == person.id)
+                                .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(MAX_STORED)).all()
+    if latest is not None:
+        application = _application_notice(latest, {(notice.application_id, notice.kind) for notice in stored})
+        if application is not None:
+            notices.append(application)
+
+    reasons = _reasons_of(stored)
+    for notice in stored:
+        notices.append(PersonalNotice(notice.kind, LEVELS.get(notice.kind, "info"), notice.message,
+                                      at=notice.created_at, reason=reasons.get(notice.id)))
+    return notices
+
+
+def _reasons_of(stored: list[Notice]) -> dict[int, str]:
+    """The application's latest reason, beside the newest returned/rejected/refused notice of that application
+    (older ones were about earlier decisions), unless the message already quotes it."""
+    reasons: dict[int, str] = {}
+    seen: set[int] = set()
+    kinds = {status.value for status in WITH_REASON}
+    for notice in stored:  # newest first
+        if notice.application_id is None or notice.kind not in kinds or notice.application_id in seen:
+            continue
+        seen.add(notice.application_id)
+        application = db.session.get(Application, notice.application_id)
+        if (application is not None and application.status.value == notice.kind and application.last_reason
+                and application.last_reason not in notice.message):
+            reasons[notice.id] = application.last_reason
+    return reasons
