@@ -73,14 +73,16 @@ def _find_login_person(form: LoginForm) -> Person | None:
 @bp.post("/logout")
 def logout():
     """安全退出: ends the session at once, so the account can log in again right away (guide 七.4)."""
-    if _applicant_logged_in():
+    was_logged_in = _applicant_logged_in()
+    if was_logged_in:
         log_out(current_user)
         logout_user()
-        flash(_l("您已安全退出。"), "success")
     language = session.get("lang")
     session.clear()
     if language:
         session["lang"] = language
+    if was_logged_in:
+        flash(_l("您已安全退出。"), "success")
     return redirect(url_for("public.index"))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
 from ..forms import CaptchaField
@@ -28,12 +29,22 @@ def _coerce_enum(enum_cls):
     return coerce
 
 
+def _choices(pairs, blank=None) -> list[SelectChoice]:
+    """Options of a select (WTForms 3.3 wants SelectChoice objects, not tuples)."""
+    options = [SelectChoice("", blank)] if blank is not None else []
+    return options + [SelectChoice(value, label) for value, label in pairs]
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 def _required(message):
     return DataRequired(message=message)
 
 
 def id_type_field():
-    return SelectField(_l("证件类型"), choices=IdType.choices(), default=IdType.RESIDENT_ID.value,
+    return SelectField(_l("证件类型"), choices=_choices(IdType.choices()), default=IdType.RESIDENT_ID.value,
                        coerce=_coerce_enum(IdType), validators=[InputRequired(message=_l("请选择证件类型。"))])
 
 
@@ -71,10 +82,10 @@ class LoginForm(FlaskForm):
 class IdentityForm(FlaskForm):
     """设置密码, step 1: identity verification (guide 图18)."""
 
-    kind = RadioField(_l("人员类别"), default=HOLDER, choices=[
+    kind = RadioField(_l("人员类别"), default=HOLDER, choices=_choices([
         (HOLDER, _l("已获得《注册安全工程师执业证》的人员")),
         (PASSER, _l("考试合格、尚未取得执业证的人员")),
-    ], validators=[InputRequired(message=_l("请选择人员类别。"))])
+    ]), validators=[InputRequired(message=_l("请选择人员类别。"))])
     name = name_field()
     id_type = id_type_field()
     id_number = id_number_field()
@@ -97,7 +108,7 @@ class ForgotPasswordForm(FlaskForm):
     id_number = id_number_field()
     email = StringField(_l("电子邮箱"), validators=[_required(_l("请输入注册信息中留存的电子邮箱。")),
                                                 Email(message=_l("电子邮箱格式不正确。")), Length(max=120)],
-                        render_kw={"autocomplete": "email", "inputmode": "email"})
+                        filters=[_strip], render_kw={"autocomplete": "email", "inputmode": "email"})
     captcha = CaptchaField()
     submit = SubmitField(_l("发送找回密码邮件"))
 
@@ -114,16 +125,16 @@ class ChangePasswordForm(FlaskForm):
 class CompleteProfileForm(FlaskForm):
     """首次登录补全信息 (guide 四, 图55)."""
 
-    category = SelectField(_l("注册类别"), choices=[("", _l("请选择"))] + Category.choices(),
+    category = SelectField(_l("注册类别"), choices=_choices(Category.choices(), blank=_l("请选择")),
                            coerce=_coerce_enum(Category), validators=[_required(_l("请选择注册类别。"))])
-    employer_kind = SelectField(_l("单位属性"), choices=[("", _l("请选择"))] + EmployerKind.choices(),
+    employer_kind = SelectField(_l("单位属性"), choices=_choices(EmployerKind.choices(), blank=_l("请选择")),
                                 coerce=_coerce_enum(EmployerKind), validators=[_required(_l("请选择单位属性。"))])
     mobile = StringField(_l("手机号码"), validators=[_required(_l("请输入手机号码。")),
                                                  Regexp(r"^1[3-9]\d{9}$", message=_l("请输入11位手机号码。"))],
                          render_kw={"inputmode": "tel", "autocomplete": "tel", "maxlength": 11})
     email = StringField(_l("电子邮箱"), validators=[Optional(), Email(message=_l("电子邮箱格式不正确。")),
                                                 Length(max=120)],
-                        description=_l("留存电子邮箱后，忘记密码时可通过邮件找回。"),
+                        description=_l("留存电子邮箱后，忘记密码时可通过邮件找回。"), filters=[_strip],
                         render_kw={"inputmode": "email", "autocomplete": "email"})
     submit = SubmitField(_l("保存"))
 
