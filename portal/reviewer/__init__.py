@@ -1,16 +1,72 @@
-"""The reviewer console (Flask-Admin) under ``/reviewer/`` — placeholder until the console issue fills it."""
+"""The reviewer console (审核控制台): a Flask-Admin 2 console under ``/reviewer/`` for the reviewers of the
+registration bodies and the staff of the management center. ``init_console(app)`` builds it for one app."""
 
-from flask import Blueprint, Flask, render_template
+from __future__ import annotations
 
-placeholder_bp = Blueprint("reviewer", __name__, url_prefix="/reviewer", template_folder="templates")
+from flask import Blueprint, Flask
+from flask_babel import lazy_gettext as _l
 
-
-@placeholder_bp.get("/")
-def index():
-    """审核控制台."""
-    return render_template("reviewer/placeholder.html")
+#: every endpoint of the console starts with "reviewer" (portal/auth.py sends those to the console login)
+ENDPOINTS = {
+    "home": "reviewer",
+    "auth": "reviewer_auth",
+    "applications": "reviewer_applications",
+    "people": "reviewer_people",
+    "corrections": "reviewer_corrections",
+    "bodies": "reviewer_bodies",
+    "announcements": "reviewer_announcements",
+    "documents": "reviewer_documents",
+    "staff": "reviewer_staff",
+    "audit": "reviewer_audit",
+}
 
 
 def init_console(app: Flask) -> None:
-    """Build the console for this app (never a module-global Admin)."""
-    app.register_blueprint(placeholder_bp)
+    """Build the console for this app (never a module-global Admin): views, menu and Chinese chrome."""
+    from flask_admin import Admin
+    from flask_admin.theme import Bootstrap4Theme
+
+    from ..models import Announcement, Application, AuditLog, Body, Document, IdentityCorrection, Person, Staff
+    from .applications import ApplicationView, QueueLink
+    from .auth import StaffAuthView
+    from .content import AnnouncementView, BodyView, DocumentView
+    from .corrections import CorrectionView
+    from .home import ConsoleHomeView
+    from .i18n import use_chinese_admin_chrome
+    from .people import PersonView
+    from .staff import AuditLogView, StaffView
+
+    use_chinese_admin_chrome()
+    app.register_blueprint(Blueprint("reviewer_templates", __name__, template_folder="templates"))
+
+    home = ConsoleHomeView(name=_l("首页"), url="/reviewer", endpoint=ENDPOINTS["home"])
+    admin = Admin(app, name=_l("注册管理控制台"), url="/reviewer", endpoint=ENDPOINTS["home"], index_view=home,
+                  theme=Bootstrap4Theme(base_template="reviewer/master.html", fluid=True))
+    admin.add_view(StaffAuthView(name=_l("登录"), endpoint=ENDPOINTS["auth"], url="account"))
+
+    applications = ApplicationView(Application, name=_l("申请审核"), endpoint=ENDPOINTS["applications"],
+                                   url="applications")
+    admin.add_view(applications)
+    admin.add_menu_item(QueueLink(_l("初审"), applications, "submitted", central=False))
+    admin.add_menu_item(QueueLink(_l("审批"), applications, "initial_passed", central=True))
+    admin.add_menu_item(QueueLink(_l("全部申请"), applications, None, central=None))
+
+    admin.add_view(PersonView(Person, name=_l("注册人员"), endpoint=ENDPOINTS["people"], url="people"))
+    corrections = CorrectionView(IdentityCorrection, name=_l("证件信息更正"), endpoint=ENDPOINTS["corrections"],
+                                 url="corrections")
+    admin.add_view(corrections)
+
+    system = _l("系统管理")
+    admin.add_view(BodyView(Body, name=_l("注册机构"), category=system, endpoint=ENDPOINTS["bodies"], url="bodies"))
+    admin.add_view(AnnouncementView(Announcement, name=_l("公告信息"), category=system,
+                                    endpoint=ENDPOINTS["announcements"], url="announcements"))
+    admin.add_view(DocumentView(Document, name=_l("注册表格与相关制度"), category=system,
+                                endpoint=ENDPOINTS["documents"], url="documents"))
+    admin.add_view(StaffView(Staff, name=_l("工作人员账号"), category=system, endpoint=ENDPOINTS["staff"],
+                             url="staff"))
+    admin.add_view(AuditLogView(AuditLog, name=_l("审计日志"), category=system, endpoint=ENDPOINTS["audit"],
+                                url="audit"))
+
+    home.applications = applications
+    home.corrections = corrections
+    app.extensions["reviewer_console"] = admin

@@ -1,0 +1,241 @@
+"""初审 and 审批: the queue of submitted applications, an application's detail with the decision buttons,
+its PDF, and the export of the queue to CSV and XLSX. Every query goes through the body scope of ``gate``."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.menu import MenuLink
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Application, ApplicationStatus, Category
+from ..models.base import utcnow
+from ..services import review_queue
+from ..services.errors import DomainError, NotFound
+from ..transaction import rollback_only
+from ..validators import mask_id_number
+from .forms import DecisionForm
+from .gate import ChoiceFilter, LocalDateBetweenFilter, ReviewerModelView, current_staff, deny
+from .mailer import mail_applicant
+
+S = ApplicationStatus
+INITIAL_DECISIONS = ("pass", "return", "reject")
+FINAL_DECISIONS = ("approve", "refuse")
+SUCCESS = {
+    "pass": _l("已初审通过，申请已转注册管理中心审批。"),
+    "return": _l("已退回申请人修改，退回原因已显示在申请人的个人页面。"),
+    "reject": _l("已作出初审不通过的决定。"),
+    "approve": _l("已准予延续注册，执业证有效期已延续。"),
+    "refuse": _l("已作出不予注册的决定。"),
+}
+
+
+def _status_badge(view, context, model, name):
+    return Markup('<span class="badge badge-status badge-{}">{}</span>').format(model.status.value,
+                                                                              model.status.label)
+
+
+def _when(view, context, model, name):
+    value = getattr(model, name)
+    return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+
+
+def _category(application: Application):
+    return application.person.category.label if application.person.category else ""
+
+
+class ApplicationView(ReviewerModelView):
+    """申请审核: the body's applications once submitted (drafts stay private to the applicant)."""
+
+    list_template = "reviewer/application_list.html"
+    column_list = ["number", "person.name", "person.id_number", "category", "kind", "body.name", "submitted_at",
+                   "status"]
+    column_labels = {
+        "number": _l("申请编号"), "person.name": _l("姓名"), "person.id_number": _l("证件号码"),
+        "category": _l("专业类别"), "kind": _l("申请类型"), "body.name": _l("注册机构"),
+        "submitted_at": _l("上报时间"), "status": _l("状态"), "decided_at": _l("审核时间"),
+        "last_reason": _l("理由"),
+    }
+    column_formatters = {
+        "person.id_number": lambda v, c, m, n: mask_id_number(m.person.id_number),
+        "category": lambda v, c, m, n: _category(m),
+        "kind": lambda v, c, m, n: m.kind.label,
+        "status": _status_badge,
+        "submitted_at": _when,
+    }
+    column_sortable_list = ["number", "submitted_at", "status"]
+    column_default_sort = ("submitted_at", True)
+    column_searchable_list = ["number", "person.name", "person.id_number"]
+    column_filters = [
+        ChoiceFilter(Application.status, _l("状态"), [(s.value, s.label) for s in S if s is not S.DRAFT]),
+        ChoiceFilter("person.category", _l("专业类别"), Category.choices()),
+        LocalDateBetweenFilter(Application.submitted_at, _l("上报日期")),
+    ]
+    column_select_related_list = [Application.person, Application.body]
+    can_export = True
+    export_types = ["csv", "xlsx"]
+    export_max_rows = 20000
+
+    def is_visible(self) -> bool:
+        return False  # the menu reaches the list through the queue links (初审, 审批, 全部申请)
+
+    def search_placeholder(self):
+        return str(_l("姓名、证件号码或申请编号"))
+
+    def get_query(self):
+        return super().get_query().where(Application.submitted_at.is_not(None))
+
+    def get_count_query(self):
+        return super().get_count_query().where(Application.submitted_at.is_not(None))
+
+    # --- menu links to the queues ------------------------------------------------------------------------------
+
+    def queue_url(self, status: str | None = None) -> str:
+        """The list filtered to one status (初审: 已上报, 审批: 初审通过), or unfiltered."""
+        if status is None:
+            return url_for(f"{self.endpoint}.index_view")
+        return url_for(f"{self.endpoint}.index_view", **{f"flt0_{self._status_filter_arg()}": status})
+
+    def _status_filter_arg(self) -> str:
+        for index, flt in enumerate(self._filters):
+            if flt.column is Application.status or getattr(flt.column, "key", None) == "status":
+                return self.get_filter_arg(index, flt)
+        raise LookupError("status filter")
+
+    def active_status(self) -> str | None:
+        return request.args.get(f"flt0_{self._status_filter_arg()}")
+
+    # --- detail and decisions ----------------------------------------------------------------------------------
+
+    @expose("/details/")
+    def details_view(self):
+        """An application as submitted (the full form, with the full ID number: the opening is audit-logged),
+        its PDF, the person's history and the decisions this staff member may take."""
+        application = self.get_one(request.args.get("id"))
+        staff = current_staff()
+        review_queue.record_opening(application, staff)
+        return self._render_detail(application)
+
+    def _decisions_for(self, application: Application) -> tuple[str, ...]:
+        staff = current_staff()
+        if application.status is S.SUBMITTED and not staff.is_central:
+            return INITIAL_DECISIONS
+        if application.status is S.INITIAL_PASSED and staff.is_central:
+            return FINAL_DECISIONS
+        return ()
+
+    def _render_detail(self, application: Application, failed: DecisionForm | None = None,
+                       failed_decision: str | None = None):
+        from ..services.application_pdf import render_form_html
+
+        forms = {}
+        for decision in self._decisions_for(application):
+            if decision == failed_decision and failed is not None:
+                forms[decision] = failed
+            else:
+                forms[decision] = DecisionForm(prefix=decision, formdata=None, id=application.id,
+                                               version=application.version)
+        history = db.session.scalars(
+            select(Application).where(Application.person_id == application.person_id,
+                                      Application.submitted_at.is_not(None))
+            .order_by(Application.submitted_at.desc())).all()
+        return self.render("reviewer/application_detail.html", application=application, decision_forms=forms,
+                           history=history, form_html=render_form_html(application.snapshot, application.number),
+                           labels=review_queue.DECISION_LABELS, return_url=self.queue_url())
+
+    @expose("/decide/<decision>/", methods=("POST",))
+    def decide(self, decision: str):
+        """通过 / 退回 / 不通过 (初审, reviewers) and 准予延续注册 / 不予注册 (审批, central staff)."""
+        if decision not in review_queue.DECISIONS:
+            abort(404)
+        staff = current_staff()
+        form = DecisionForm(prefix=decision)
+        application = self.get_one(form.id.data)
+        allowed = INITIAL_DECISIONS if not staff.is_central else FINAL_DECISIONS
+        if decision not in allowed:
+            deny(application, f"{staff.username} 试图对申请 {application.number} 进行无权限的操作 {decision}", 403)
+        if not form.validate():
+            return self._render_detail(application, form, decision)
+        try:
+            review_queue.decide(application, staff, decision, form.reason.data, utcnow(),
+                                expected_version=form.expected_version())
+        except NotFound:
+            abort(404)
+        except DomainError as error:
+            rollback_only()
+            if error.field == "reason":
+                form.reason.errors.append(error.message)
+                return self._render_detail(db.session.get(Application, application.id), form, decision)
+            flash(error.message, "error")
+            return redirect(url_for(".details_view", id=application.id))
+        flash(SUCCESS[decision], "success")
+        subject, body = review_queue.decision_mail(application)
+        mail_applicant(application.person, subject, body, staff, target=application)
+        return redirect(url_for(".details_view", id=application.id))
+
+    @expose("/pdf/")
+    def pdf_view(self):
+        """The 延续注册申请表 of the application as printed by the applicant (A4 PDF)."""
+        from ..services.application_pdf import render_application_pdf
+
+        application = self.get_one(request.args.get("id"))
+        if not application.snapshot:
+            abort(404)
+        data = render_application_pdf(application)
+        response = Response(data, mimetype="application/pdf")
+        response.headers["Content-Disposition"] = f'inline; filename="{application.number}.pdf"'
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    # --- export ------------------------------------------------------------------------------------------------
+
+    EXPORT_HEADERS = (_l("申请编号"), _l("姓名"), _l("证件号码"), _l("专业类别"), _l("申请类型"), _l("注册机构"),
+                      _l("上报时间"), _l("状态"), _l("审核时间"), _l("理由"))
+
+    def _export_row(self, a: Application) -> list:
+        return [a.number, a.person.name, mask_id_number(a.person.id_number), _category(a), a.kind.label,
+                a.body.name if a.body else "", a.submitted_at, a.status.label, a.decided_at, a.last_reason]
+
+    @expose("/export/<export_type>/")
+    def export(self, export_type: str):
+        """The list as it is filtered and searched, within the staff's scope, as CSV or Excel."""
+        if export_type not in self.export_types:
+            abort(404)
+        _count, data = self._export_data()
+        headers = [str(header) for header in self.EXPORT_HEADERS]
+        rows = [self._export_row(application) for application in data]
+        staff = current_staff()
+        review_queue.record_export(staff, len(rows), export_type, request.query_string.decode()[:300])
+        stamp = utcnow().strftime("%Y%m%d%H%M")
+        if export_type == "csv":
+            body, mimetype = review_queue.rows_to_csv(headers, rows), "text/csv; charset=utf-8"
+        else:
+            body = review_queue.rows_to_xlsx(headers, rows, str(_l("申请")))
+            mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        response = Response(body, mimetype=mimetype)
+        response.headers["Content-Disposition"] = f'attachment; filename="applications-{stamp}.{export_type}"'
+        return response
+
+
+class QueueLink(MenuLink):
+    """A menu entry to the applications list filtered to one status, shown to reviewers or to central staff."""
+
+    def __init__(self, name, view: ApplicationView, status: str | None, central: bool | None):
+        super().__init__(name)
+        self.view = view
+        self.status = status
+        self.central = central  # None: both
+
+    def get_url(self) -> str:
+        return self.view.queue_url(self.status)
+
+    def is_accessible(self) -> bool:
+        staff = current_staff()
+        return staff is not None and (self.central is None or self.central == staff.is_central)
+
+    def is_active(self, view) -> bool:
+        return view is self.view and self.view.active_status() == self.status

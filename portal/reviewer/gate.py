@@ -1,0 +1,191 @@
+"""The console's one gate and one place of jurisdiction.
+
+Every console view inherits ``ConsoleGate``: only an active staff member gets in (anyone else goes to the console
+login), a staff member who must change the password does that first, and central-only views refuse reviewers.
+``ReviewerModelView`` scopes ``get_query``, ``get_count_query`` and ``get_one`` with
+``portal.services.review_queue.scoped``, so lists, counts, detail pages, exports and actions all see only the
+reviewer's own body; another body's record by URL answers 404 and the attempt is audit-logged.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, redirect, request, session, url_for
+from flask_admin import BaseView
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
+from flask_admin.model.filters import BaseDateBetweenFilter
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import Staff
+from ..services import review_queue
+from ..services.audit import record
+from ..validators import mask_id_number
+
+LOGIN_ENDPOINT = "reviewer_auth.login"
+PASSWORD_ENDPOINT = "reviewer_auth.password"  # noqa: S105 - an endpoint name, not a password
+
+
+def current_staff() -> Staff | None:
+    """The logged-in, active staff member, or None (anonymous or an applicant)."""
+    user = current_user
+    if user and user.is_authenticated and getattr(user, "is_staff", False) and user.is_active:
+        return user
+    return None
+
+
+def deny(target, summary: str, code: int = 404):
+    """Refuse a request that crosses a boundary: write an ``access.denied`` audit row, kept although the
+    request fails (the request's other changes are discarded), then answer ``code``."""
+    staff = current_staff()
+    db.session.rollback()
+    record("access.denied", summary[:500], staff=staff, target=target,
+           body_id=staff.body_id if staff is not None else None,
+           data={"path": request.path, "method": request.method}, ip=request.remote_addr)
+    db.session.commit()
+    abort(code)
+
+
+class ConsoleGate:
+    """Mixed into every console view (Flask-Admin ``BaseView`` or ``ModelView``)."""
+
+    #: only central staff (注册管理中心) may use the view
+    central_only = False
+
+    def is_accessible(self) -> bool:
+        staff = current_staff()
+        return staff is not None and (staff.is_central or not self.central_only)
+
+    def _handle_view(self, name, **kwargs):
+        staff = current_staff()
+        if staff is None:
+            return self.inaccessible_callback(name, **kwargs)
+        if staff.must_change_password:
+            flash(_l("请先修改密码后再使用控制台。"), "warning")
+            return redirect(url_for(PASSWORD_ENDPOINT))
+        if self.central_only and not staff.is_central:
+            deny(None, f"审核人员 {staff.username} 试图打开仅限注册管理中心的页面 {request.path}", code=403)
+        return None
+
+    def _run_view(self, fn, *args, **kwargs):
+        # Flask-Admin retries a view that raised TypeError with other arguments, hiding the real error.
+        return fn(self, *args, **kwargs)
+
+    def inaccessible_callback(self, name, **kwargs):
+        """Anyone who is not a logged-in staff member goes to the console login (and comes back afterwards)."""
+        if current_user.is_authenticated:
+            flash(_l("控制台仅供注册机构和注册管理中心的工作人员使用，请使用工作人员账号登录。"), "warning")
+        elif session.get("_user_id"):
+            flash(_l("您已长时间未操作或已在别处退出，请重新登录。"), "warning")
+        else:
+            flash(_l("请先登录。"), "warning")
+        target = request.full_path if request.method == "GET" else None
+        return redirect(url_for(LOGIN_ENDPOINT, next=target))
+
+
+class ReviewerView(ConsoleGate, BaseView):
+    """A console page that is not a model list."""
+
+
+class CentralOnlyView(ReviewerView):
+    central_only = True
+
+
+class ReviewerModelView(ConsoleGate, ModelView):
+    """A console list over one model, read-only unless a subclass says otherwise, scoped to the staff's body."""
+
+    can_create = False
+    can_edit = False
+    can_delete = False
+    can_view_details = True
+    can_set_page_size = False
+    page_size = 20
+    #: no count(*) over big tables: a previous/next pager
+    simple_list_pager = True
+
+    def __init__(self, model, **kwargs):
+        super().__init__(model, db, **kwargs)
+
+    @property
+    def scoped_model(self) -> bool:
+        return self.model in review_queue.SCOPE_COLUMNS
+
+    def get_query(self):
+        return self._scope(super().get_query())
+
+    def get_count_query(self):
+        return self._scope(super().get_count_query())
+
+    def _scope(self, query):
+        staff = current_staff()
+        if self.scoped_model and staff is not None:
+            return review_queue.scoped(query, self.model, staff)
+        return query
+
+    def get_one(self, id):
+        """The record by id within the staff's jurisdiction; 404 (audit-logged when it exists elsewhere)."""
+        staff = current_staff()
+        if self.scoped_model:
+            obj = review_queue.get_in_scope(self.model, id, staff)
+        else:
+            try:
+                obj = db.session.get(self.model, int(id))
+            except (TypeError, ValueError):
+                obj = None
+        if obj is None:
+            if self.scoped_model and review_queue.exists(self.model, id):
+                deny(db.session.get(self.model, int(id)),
+                     f"{staff.username} 试图访问其他注册机构的{self.model.__name__} #{id}")
+            abort(404)
+        return obj
+
+
+class CentralOnlyModelView(ReviewerModelView):
+    central_only = True
+
+
+# --- filters ----------------------------------------------------------------------------------------------------
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local_day_start(day) -> datetime:
+    """Midnight of a calendar day in China, as UTC (stored timestamps are UTC)."""
+    return datetime.combine(day, time(), tzinfo=SHANGHAI).astimezone(UTC)
+
+
+class LocalDateBetweenFilter(BaseSQLAFilter, BaseDateBetweenFilter):
+    """A date range (both days included, China time) over a UTC timestamp column."""
+
+    def __init__(self, column, name):
+        super().__init__(column, name, data_type="daterangepicker")
+
+    def apply(self, query, value, alias=None):
+        start, end = value
+        column = self.get_column(alias)
+        return query.filter(column >= local_day_start(start), column < local_day_start(end + timedelta(days=1)))
+
+
+class ChoiceFilter(FilterEqual):
+    """Equality with a fixed list of codes; any other value is rejected as invalid (never reaches the DB)."""
+
+    def __init__(self, column, name, choices):
+        super().__init__(column, name, options=choices)
+        self.codes = {code for code, _label in choices}
+
+    def validate(self, value) -> bool:
+        return value in self.codes
+
+
+def masked(attribute: str = "id_number"):
+    """A list/export formatter showing an ID number masked."""
+    def formatter(view, context, model, name):
+        obj = model
+        for part in name.split(".")[:-1]:
+            obj = getattr(obj, part)
+        return mask_id_number(getattr(obj, attribute))
+    return formatter

@@ -1,0 +1,117 @@
+"""注册人员: the applicants of the reviewer's body — their page (with the full ID number, audit-logged), a temporary
+password for someone without email, 解锁, and the way to 证件信息更正."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, make_response, redirect, request, url_for
+from flask_admin import expose
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Application, Category, IdentityCorrection, IdType, Person
+from ..models.base import utcnow
+from ..services import review_queue
+from ..services.corrections import pending_for
+from ..services.errors import DomainError, NotFound
+from ..services.logins import LoginPolicy
+from ..services.staff_accounts import lock_state, reset_applicant_password, unlock_applicant
+from ..transaction import rollback_only
+from ..validators import mask_id_number
+from .forms import RecordForm
+from .gate import ChoiceFilter, ReviewerModelView, current_staff
+
+
+def _policy() -> LoginPolicy:
+    return LoginPolicy.from_config(current_app.config)
+
+
+def _lock_text(person: Person) -> str:
+    state = lock_state(person, utcnow(), _policy())
+    if state.locked_until:
+        return str(_l("密码错误锁定"))
+    if state.session_until:
+        return str(_l("在线/会话锁定"))
+    return ""
+
+
+class PersonView(ReviewerModelView):
+    """注册人员 of the body (central staff: everyone)."""
+
+    column_list = ["name", "id_type", "id_number", "category", "body.name", "email", "lock"]
+    column_labels = {"name": _l("姓名"), "id_type": _l("证件类型"), "id_number": _l("证件号码"),
+                     "category": _l("专业类别"), "body.name": _l("注册机构"), "email": _l("邮箱"),
+                     "lock": _l("锁定")}
+    column_formatters = {
+        "id_type": lambda v, c, m, n: m.id_type.label,
+        "id_number": lambda v, c, m, n: mask_id_number(m.id_number),
+        "category": lambda v, c, m, n: m.category.label if m.category else "",
+        "email": lambda v, c, m, n: _l("已留存") if m.email else _l("无"),
+        "lock": lambda v, c, m, n: _lock_text(m),
+    }
+    column_sortable_list = ["name"]
+    column_default_sort = ("name", False)
+    column_searchable_list = ["name", "id_number"]
+    column_filters = [
+        ChoiceFilter(Person.category, _l("专业类别"), Category.choices()),
+        ChoiceFilter(Person.id_type, _l("证件类型"), IdType.choices()),
+    ]
+    column_select_related_list = [Person.body]
+
+    def search_placeholder(self):
+        return str(_l("姓名或证件号码"))
+
+    @expose("/details/")
+    def details_view(self):
+        """A person's page: identity (full ID number, audit-logged), certificates, applications, corrections,
+        lock state and the buttons 重置密码 / 解锁 / 证件信息更正."""
+        person = self.get_one(request.args.get("id"))
+        review_queue.record_person_opening(person, current_staff())
+        return self._render(person)
+
+    def _render(self, person: Person, temporary_password: str | None = None):
+        applications = db.session.scalars(
+            select(Application).where(Application.person_id == person.id, Application.submitted_at.is_not(None))
+            .order_by(Application.submitted_at.desc())).all()
+        corrections = db.session.scalars(
+            review_queue.scoped(select(IdentityCorrection), IdentityCorrection, current_staff())
+            .where(IdentityCorrection.person_id == person.id).order_by(IdentityCorrection.id.desc())).all()
+        return self.render("reviewer/person_detail.html", person=person, applications=applications,
+                           corrections=corrections, pending=pending_for(person),
+                           lock=lock_state(person, utcnow(), _policy()),
+                           form=RecordForm(formdata=None, id=person.id),
+                           temporary_password=temporary_password, return_url=url_for(".index_view"))
+
+    def _posted_person(self) -> Person:
+        form = RecordForm()
+        if not form.validate():
+            abort(400)
+        return self.get_one(form.id.data)
+
+    @expose("/reset-password/", methods=("POST",))
+    def reset_password(self):
+        """重置密码 for an applicant without email: a temporary password, shown once on this page only."""
+        person = self._posted_person()
+        try:
+            password = reset_applicant_password(person, current_staff(), utcnow())
+        except NotFound:
+            abort(404)
+        except DomainError as error:
+            rollback_only()
+            flash(error.message, "error")
+            return redirect(url_for(".details_view", id=person.id))
+        response = make_response(self._render(person, temporary_password=password))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @expose("/unlock/", methods=("POST",))
+    def unlock(self):
+        """解锁: release the failed-login lock and the live-session lock at once."""
+        person = self._posted_person()
+        try:
+            before = unlock_applicant(person, current_staff(), utcnow(), _policy())
+        except NotFound:
+            abort(404)
+        message = _l("已解锁，该人员现在可以登录。") if before.locked else _l("该人员未被锁定，已确认可以登录。")
+        flash(message, "success")
+        return redirect(url_for(".details_view", id=person.id))

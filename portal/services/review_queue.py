@@ -1,0 +1,200 @@
+"""What a console user may see and act on, in one place, and the 初审/审批 decisions.
+
+A reviewer's queries start from a query already limited to the reviewer's registration body (applications by
+``Application.body_id``, applicants by ``Person.body_id``, correction requests by the filing body); central staff
+see everything. The console's lists, counts, detail pages, exports and actions all go through ``scoped``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Application, ApplicationStatus, CorrectionStatus, IdentityCorrection, Person, Staff
+from .audit import record
+from .errors import DomainError, NotFound
+
+#: the column that places each record under a registration body's jurisdiction
+SCOPE_COLUMNS = {
+    Application: Application.body_id,
+    Person: Person.body_id,
+    IdentityCorrection: IdentityCorrection.body_id,
+}
+
+def scoped(query, model, staff: Staff):
+    """``query`` limited to what ``staff`` may see: the reviewer's own body, or everything for central staff."""
+    if staff.is_central:
+        return query
+    return query.where(SCOPE_COLUMNS[model] == staff.body_id)
+
+
+def in_scope(obj, staff: Staff) -> bool:
+    """Whether one loaded record falls under ``staff``'s jurisdiction."""
+    if staff.is_central:
+        return True
+    return getattr(obj, SCOPE_COLUMNS[type(obj)].key) == staff.body_id
+
+
+def get_in_scope(model, pk, staff: Staff):
+    """The record ``pk`` of ``model`` if ``staff`` may see it, else None (missing and foreign look the same)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    obj = db.session.get(model, pk)
+    return obj if obj is not None and in_scope(obj, staff) else None
+
+
+def exists(model, pk) -> bool:
+    """Whether the record exists at all (to tell a foreign record, worth an audit row, from a typo)."""
+    try:
+        return db.session.get(model, int(pk)) is not None
+    except (TypeError, ValueError):
+        return False
+
+
+def pending_counts(staff: Staff) -> dict[str, int]:
+    """The numbers on the console's home page: what waits for this staff member."""
+    def count(model, *conditions) -> int:
+        query = scoped(select(func.count()).select_from(model), model, staff).where(*conditions)
+        return db.session.scalar(query) or 0
+
+    counts = {
+        "submitted": count(Application, Application.status == ApplicationStatus.SUBMITTED),
+        "corrections_pending": count(IdentityCorrection, IdentityCorrection.status == CorrectionStatus.PENDING),
+    }
+    if staff.is_central:
+        counts["initial_passed"] = count(Application, Application.status == ApplicationStatus.INITIAL_PASSED)
+    return counts
+
+
+# --- decisions ------------------------------------------------------------------------------------------------
+
+#: decision → (function in portal.services.applications, its audit action, takes a reason)
+DECISIONS = {
+    "pass": ("initial_pass", "application.initial_pass", False),
+    "return": ("return_for_changes", "application.return", True),
+    "reject": ("initial_reject", "application.initial_reject", True),
+    "approve": ("approve", "application.approve", False),
+    "refuse": ("refuse", "application.refuse", True),
+}
+
+DECISION_LABELS = {
+    "pass": _l("初审通过"),
+    "return": _l("退回修改"),
+    "reject": _l("初审不通过"),
+    "approve": _l("准予延续注册"),
+    "refuse": _l("不予注册"),
+}
+
+
+def decide(application: Application, staff: Staff, decision: str, reason: str | None, now: datetime, *,
+           expected_version: int | None = None) -> Application:
+    """Record a 初审 or 审批 decision through the application's state machine (which checks the actor and the
+    state, writes the history, the notice and the audit row).
+
+    ``expected_version`` is the version the reviewer's page showed: if someone decided in between, the reviewer is
+    told so instead of acting on a page that is out of date. Raises DomainError (NotFound outside the scope).
+    """
+    if decision not in DECISIONS:
+        raise DomainError(_l("未知的审核操作。"))
+    if not in_scope(application, staff):
+        raise NotFound(_l("申请不存在。"))
+    function_name, _action, needs_reason = DECISIONS[decision]
+    if expected_version is not None and application.version != expected_version:
+        raise DomainError(_l("该申请已由其他人员处理（当前状态：%(status)s），您的操作未保存。请查看最新状态。",
+                             status=application.status.label))
+    from . import applications as state_machine
+
+    transition = getattr(state_machine, function_name)
+    if needs_reason:
+        return transition(application, staff, reason, now)
+    return transition(application, staff, now)
+
+
+def record_opening(application: Application, staff: Staff) -> None:
+    """Opening an application's detail shows the full ID number: that is audit-logged."""
+    record("application.view", f"查看申请 {application.number}（{application.person.name}，"
+                               f"{application.person.masked_id_number}）",
+           staff=staff, target=application, body_id=application.body_id)
+
+
+def record_person_opening(person: Person, staff: Staff) -> None:
+    """Opening an applicant's page shows the full ID number: that is audit-logged."""
+    record("person.view", f"查看注册人员 {person.name}（{person.masked_id_number}）", staff=staff, target=person,
+           body_id=person.body_id)
+
+
+def record_export(staff: Staff, count: int, export_type: str, query: str) -> None:
+    """Exports leave the system: who exported how many rows, with which filters."""
+    record("application.export", f"导出申请列表（{export_type.upper()}，{count} 条）", staff=staff,
+           data={"count": count, "format": export_type, "query": query})
+
+
+def decision_mail(application: Application) -> tuple[str, str]:
+    """Subject and body of the mail telling the applicant about a decision (sent when an email is on file)."""
+    status = application.status
+    lines = [f"{application.person.name}：", "",
+             f"您的{application.kind.label}申请（申请编号 {application.number}）的审核结果：{status.label}。"]
+    if application.last_reason and status in (ApplicationStatus.RETURNED, ApplicationStatus.INITIAL_REJECTED,
+                                              ApplicationStatus.REFUSED):
+        lines += ["", "理由：", application.last_reason]
+    if status is ApplicationStatus.RETURNED:
+        lines += ["", "请登录注册管理系统，按上述意见修改后重新上报。"]
+    elif status is ApplicationStatus.APPROVED and application.certificate is not None:
+        lines += ["", f"执业证有效期至 {application.certificate.valid_until:%Y-%m-%d}。"]
+    lines += ["", "详情请登录注册安全工程师注册管理系统查看“公告信息”和“历史记录”。", "",
+              "本邮件由系统自动发送，请勿回复。"]
+    return f"【注册安全工程师注册管理系统】{application.kind.label}申请{status.label}", "\n".join(lines)
+
+
+# --- export ---------------------------------------------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    """A cell as text; a leading formula character is neutralised so a spreadsheet never runs it."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = format_datetime(value, "yyyy-MM-dd HH:mm")
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def rows_to_csv(headers: list[str], rows: list[list]) -> bytes:
+    """UTF-8 CSV with a byte-order mark, so that Excel opens the Chinese text correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([str(header) for header in headers])
+    writer.writerows([[_cell(value) for value in row] for row in rows])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def rows_to_xlsx(headers: list[str], rows: list[list], title: str) -> bytes:
+    """An Excel workbook with one sheet, the header row in bold and frozen."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title[:31]
+    sheet.append([str(header) for header in headers])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([_cell(value) for value in row])
+    for index, header in enumerate(headers, start=1):
+        width = max([len(str(header))] + [len(_cell(row[index - 1])) for row in rows[:200]]) + 4
+        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = min(width * 1.6, 60)
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
