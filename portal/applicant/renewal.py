@@ -1,20 +1,124 @@
-"""延续注册 wizard and 历史记录 (placeholders until the renewal work fills them)."""
+"""延续注册 (guide 一.3–一.9): the entry page and steps 1, 2, 5 and 6 of the wizard.
 
-from flask import render_template
+Steps 3 (继续教育信息) and 4 (工作经历) are in ``renewal_records``; 历史记录, the application page, its PDF and
+撤回 in ``renewal_history``; the shared guard and navigator in ``renewal_wizard``.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from ..models.base import utcnow
+from ..services import renewal
+from ..services.application_pdf import render_form_html
+from ..services.applications import ConcurrentChange
+from ..services.errors import DomainError
+from ..transaction import rollback_only
 from . import bp
+from .renewal_forms import ActionForm, EmployerForm, PersonalForm, SubmitForm
+from .renewal_wizard import current_person, render_step, rules, show_error, step_url, today, wizard_step
 
 
 @bp.get("/renewal/")
 @login_required
 def renewal_index():
-    """延续注册 — the wizard's entry point."""
-    return render_template("applicant/home.html")
+    """延续注册: resume the open application where the applicant left it, show a submitted one, or say whether
+    a renewal can be started now (the window, expiry, the age limit)."""
+    person = current_person()
+    application = renewal.open_application(person)
+    if application is not None:
+        if renewal.is_editable(application):
+            return redirect(step_url(renewal.resume_step(application)))
+        return redirect(url_for("applicant.application_detail", application_id=application.id))
+    eligibility = renewal.check_eligibility(person, today(), rules())
+    return render_template("applicant/renewal/index.html", person=person, eligibility=eligibility,
+                           rules=rules(), form=ActionForm(), steps=None)
 
 
-@bp.get("/history")
+@bp.post("/renewal/start")
 @login_required
-def history():
-    """历史记录."""
-    return render_template("applicant/home.html")
+def renewal_start():
+    """开始延续注册: create the draft (or reuse the open one) and go to its first step."""
+    person = current_person()
+    try:
+        renewal.start_renewal(person, today(), rules())
+    except DomainError as error:
+        rollback_only()
+        flash(error.message, "error")
+    return redirect(url_for("applicant.renewal_index"))
+
+
+@bp.route("/renewal/personal", methods=["GET", "POST"])
+@wizard_step("personal")
+def renewal_personal(application, person):
+    """Step 1 个人基本信息: update education, title, contact details; identity fields are shown read-only."""
+    form = PersonalForm(data=(application.draft or {}).get("personal", {}))
+    if form.validate_on_submit():
+        try:
+            renewal.save_personal(application, person, form.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            return redirect(step_url("employer"))
+    elif request.method == "GET":
+        renewal.visit_step(application, "personal")
+    return render_step("applicant/renewal/personal.html", application, person, "personal", form=form)
+
+
+@bp.route("/renewal/employer", methods=["GET", "POST"])
+@wizard_step("employer")
+def renewal_employer(application, person):
+    """Step 2 聘用单位信息: the employer (统一社会信用代码 checked) and the registration body for 初审."""
+    data = dict((application.draft or {}).get("employer", {}))
+    data["body_id"] = str(data.get("body_id") or "")
+    form = EmployerForm(data=data)
+    form.set_bodies(renewal.reviewing_bodies())
+    if form.validate_on_submit():
+        try:
+            renewal.save_employer(application, person, form.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            return redirect(step_url("education"))
+    elif request.method == "GET":
+        renewal.visit_step(application, "employer")
+    return render_step("applicant/renewal/employer.html", application, person, "employer", form=form)
+
+
+@bp.get("/renewal/preview")
+@wizard_step("preview")
+def renewal_preview(application, person):
+    """Step 5 预览: the 延续注册申请表 exactly as it will print, with anything still blocking 上报."""
+    renewal.mark_previewed(application, person)
+    snapshot = renewal.build_snapshot(application, person, today(), rules())
+    return render_step("applicant/renewal/preview.html", application, person, "preview",
+                       form_html=render_form_html(snapshot, application.number),
+                       problems=renewal.submission_problems(application, person, today(), rules()))
+
+
+@bp.route("/renewal/submit", methods=["GET", "POST"])
+@wizard_step("submit")
+def renewal_submit(application, person):
+    """Step 6 上报: after an explicit confirmation every rule is checked again, the form is frozen, numbered
+    and sent to the registration body; a second click, tab or replay finds it already submitted."""
+    form = SubmitForm()
+    if form.validate_on_submit():
+        try:
+            renewal.submit_renewal(application, person, today(), utcnow(), rules())
+        except ConcurrentChange as error:
+            rollback_only()
+            flash(error.message, "warning")
+            return redirect(url_for("applicant.renewal_index"))
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            return redirect(url_for("applicant.application_detail", application_id=application.id, submitted=1))
+    elif request.method == "GET":
+        renewal.visit_step(application, "submit")
+    problems = renewal.submission_problems(application, person, today(), rules())
+    return render_step("applicant/renewal/submit.html", application, person, "submit", form=form,
+                       problems=problems, resubmission=application.status is renewal.S.RETURNED)
+
+
+from . import renewal_history, renewal_records  # noqa: E402,F401 - attach the other renewal views

@@ -1,0 +1,88 @@
+"""历史记录 (guide 二), one application's page, its 延续注册申请表 PDF (导出 / 打印) and 撤回."""
+
+from __future__ import annotations
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from ..models.base import utcnow
+from ..services import renewal
+from ..services.application_pdf import render_application_pdf
+from ..services.applications import ConcurrentChange
+from ..services.errors import DomainError
+from ..services.pdf import PdfRenderError
+from ..transaction import rollback_only
+from . import bp
+from .renewal_forms import ActionForm
+from .renewal_wizard import current_person, get_own_application_or_404
+
+S = renewal.S
+#: statuses the applicant may still withdraw (撤回)
+WITHDRAWABLE = (S.DRAFT, S.SUBMITTED, S.RETURNED)
+
+
+@bp.get("/history")
+@login_required
+def history():
+    """历史记录: every application of the person, newest first, with its status, body, latest decision and the
+    PDF of each submitted form."""
+    person = current_person()
+    return render_template("applicant/history.html", person=person, applications=renewal.applications_of(person),
+                           certificate=person.current_certificate, withdrawable=WITHDRAWABLE,
+                           latest_decision=renewal.latest_decision)
+
+
+@bp.get("/applications/<int:application_id>")
+@login_required
+def application_detail(application_id: int):
+    """One application: status, number, body, its history of decisions; after 上报 the instructions to print,
+    stamp and hand in the form."""
+    person = current_person()
+    application = get_own_application_or_404(application_id, person)
+    return render_template("applicant/renewal/detail.html", person=person, application=application,
+                           just_submitted=request.args.get("submitted") == "1", withdrawable=WITHDRAWABLE)
+
+
+@bp.get("/applications/<int:application_id>/form.pdf")
+@login_required
+def application_pdf(application_id: int):
+    """导出 / 打印: the submitted 延续注册申请表 as A4 PDF, from the snapshot frozen at 上报."""
+    person = current_person()
+    application = get_own_application_or_404(application_id, person)
+    if not application.snapshot or not application.number:
+        flash(_("申请上报后才能导出申请表。"), "warning")
+        return redirect(url_for("applicant.application_detail", application_id=application.id))
+    try:
+        pdf = render_application_pdf(application)
+    except PdfRenderError as error:
+        flash(str(error), "error")
+        return redirect(url_for("applicant.application_detail", application_id=application.id))
+    disposition = "attachment" if request.args.get("download") == "1" else "inline"
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers.set("Content-Disposition", disposition,
+                         filename=f"延续注册申请表-{application.number}.pdf")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/applications/<int:application_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def application_withdraw(application_id: int):
+    """撤回: confirm, then take back a draft, an application no reviewer has acted on, or a returned one."""
+    person = current_person()
+    application = get_own_application_or_404(application_id, person)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            renewal.withdraw_application(application, person, utcnow())
+        except (ConcurrentChange, DomainError) as error:
+            rollback_only()
+            flash(error.message, "error")
+        else:
+            flash(_("申请已撤回。"), "success")
+        return redirect(url_for("applicant.history"))
+    if application.status not in WITHDRAWABLE:
+        flash(_("注册机构已开始审核该申请，不能撤回。"), "warning")
+        return redirect(url_for("applicant.application_detail", application_id=application.id))
+    return render_template("applicant/renewal/withdraw.html", person=person, application=application, form=form)

@@ -1,0 +1,105 @@
+"""Plumbing shared by the 延续注册 views: the acting person, today's date, the rules, the step guard and the
+step navigator (延续注册流程)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from functools import wraps
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..models import Application, Person
+from ..models.base import utcnow
+from ..services import renewal
+from ..services.errors import DomainError, NotFound
+from ..transaction import rollback_only
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def current_person() -> Person:
+    """The logged-in applicant (the applicant gate already keeps staff and visitors out)."""
+    if not current_user.is_authenticated or current_user.is_staff:
+        abort(404)
+    return current_user
+
+
+def today() -> date:
+    """Today's date in China, which is what the certificate dates mean."""
+    return utcnow().astimezone(CHINA).date()
+
+
+def rules() -> renewal.RenewalRules:
+    return renewal.RenewalRules.from_config(current_app.config)
+
+
+def get_own_application_or_404(application_id: int, person: Person) -> Application:
+    """The person's own application; another person's id answers 404."""
+    try:
+        return renewal.get_own_application(application_id, person)
+    except NotFound:
+        abort(404)
+
+
+def step_url(step: str) -> str:
+    return url_for(f"applicant.renewal_{step}")
+
+
+def wizard_step(step: str) -> Callable:
+    """Guard a wizard view: the person's editable application must exist and the steps before ``step`` be complete
+    (typing a later step's URL leads back to the first incomplete one). The view gets ``(application, person)``."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapper(*args, **kwargs):
+            person = current_person()
+            application = renewal.open_application(person)
+            if application is None:
+                flash(_("请先开始延续注册。"), "warning")
+                return redirect(url_for("applicant.renewal_index"))
+            if not renewal.is_editable(application):
+                flash(_("申请已上报，不能再修改。如需修改，请先撤回申请。"), "warning")
+                return redirect(url_for("applicant.application_detail", application_id=application.id))
+            if not renewal.step_allowed(application, step):
+                target = renewal.first_open_step(application)
+                flash(_("请按顺序填写，先完成“%(step)s”。", step=renewal.STEP_LABELS[target]), "warning")
+                return redirect(step_url(target))
+            return view(application, person, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def navigator(application: Application, current: str) -> list[dict]:
+    """The steps of 延续注册流程 with their state: done, current, or to do (a link when the step may be opened)."""
+    done = set(renewal.completed_steps(application))
+    if not renewal.is_editable(application):
+        done = set(renewal.STEPS)
+    return [{"name": step, "label": renewal.STEP_LABELS[step], "number": index,
+             "state": "current" if step == current else ("done" if step in done else "todo"),
+             "url": step_url(step) if renewal.is_editable(application) and renewal.step_allowed(application, step)
+             else None}
+            for index, step in enumerate(renewal.STEPS, start=1)]
+
+
+def render_step(template: str, application: Application, person: Person, step: str, **context):
+    """Render a wizard page with the navigator, the returned application's reason and the window warning."""
+    eligibility = renewal.check_eligibility(person, today(), rules())
+    return render_template(template, application=application, person=person, step=step,
+                           steps=navigator(application, step), eligibility=eligibility, **context)
+
+
+def show_error(form, error: DomainError) -> None:
+    """Undo what the service changed and put its message beside the field it names (or above the form)."""
+    rollback_only()
+    target = getattr(form, error.field, None) if error.field else None
+    if target is not None:
+        target.errors = [*target.errors, error.message]
+    else:
+        flash(error.message, "error")

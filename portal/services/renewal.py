@@ -1,0 +1,707 @@
+"""延续注册 (guide 一.3–一.9): the window, eligibility, the wizard's draft, continuing education, work history,
+上报 and 撤回.
+
+The wizard keeps its data in ``Application.draft``: ``{"personal": {...}, "employer": {...}, "completed":
+[steps], "current": step}``. Continuing-education entries and work-history rows are the person's own records
+(``ContinuingEducation``, ``WorkHistory``), edited in steps 3 and 4. At 上报 everything the form shows is frozen
+into ``Application.snapshot``. Every function takes plain arguments and the acting person, raises
+``DomainError`` with a message for the user, and only flushes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from ..models import (
+    OPEN_STATUSES,
+    Application,
+    ApplicationEvent,
+    ApplicationKind,
+    ApplicationStatus,
+    Body,
+    BodyKind,
+    Certificate,
+    CertificateStatus,
+    ContinuingEducation,
+    Employer,
+    EmployerKind,
+    IdType,
+    Person,
+    WorkHistory,
+)
+from ..validators import CreditCodeError, IdNumberError, birth_date_from_id, validate_credit_code
+from . import applications as transitions
+from .dates import add_months, age_on
+from .errors import DomainError, NotFound
+
+S = ApplicationStatus
+
+#: the wizard's steps, in order (延续注册流程, guide 图30)
+STEPS = ("personal", "employer", "education", "work", "preview", "submit")
+STEP_LABELS = {
+    "personal": _l("个人基本信息"),
+    "employer": _l("聘用单位信息"),
+    "education": _l("继续教育信息"),
+    "work": _l("工作经历"),
+    "preview": _l("预览"),
+    "submit": _l("上报"),
+}
+#: statuses in which the applicant edits the application in the wizard
+EDITABLE = (S.DRAFT, S.RETURNED)
+#: dates before this are typing mistakes
+EARLIEST_DATE = date(1950, 1, 1)
+MAX_HOURS_PER_ENTRY = 200
+PERSONAL_FIELDS = ("education", "major", "title", "mobile", "email", "address", "postcode")
+EMPLOYER_FIELDS = ("name", "credit_code", "kind", "address", "contact_person", "contact_phone", "body_id")
+_MOBILE_RE = re.compile(r"1[3-9]\d{9}")
+_PHONE_RE = re.compile(r"[0-9()（）+\-\s转]{7,30}")
+_POSTCODE_RE = re.compile(r"\d{6}")
+
+
+@dataclass(frozen=True)
+class RenewalRules:
+    """The settings the rules depend on (PRODUCT.md "Rules")."""
+
+    window_months: int = 3
+    ce_hours_required: int = 48
+    age_limit: int = 70
+
+    @classmethod
+    def from_config(cls, config) -> RenewalRules:
+        return cls(window_months=config["RENEWAL_WINDOW_MONTHS"], ce_hours_required=config["CE_HOURS_REQUIRED"],
+                   age_limit=config["AGE_LIMIT"])
+
+
+# --- window and eligibility ------------------------------------------------------------------------------
+
+
+@dataclass
+class Eligibility:
+    """Whether the person may submit a renewal today, and what the page tells them otherwise."""
+
+    certificate: Certificate | None
+    opens_on: date | None = None
+    closes_on: date | None = None
+    #: None when eligible; otherwise no_certificate, revoked, not_open, expired or age
+    problem: str | None = None
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def renewal_window(certificate: Certificate, rules: RenewalRules) -> tuple[date, date]:
+    """The first and last day on which a renewal may be submitted: the last months before expiry."""
+    return add_months(certificate.valid_until, -rules.window_months), certificate.valid_until
+
+
+def birth_date_of(person: Person) -> date | None:
+    """The birth date on file, or the one in a resident ID number."""
+    if person.birth_date:
+        return person.birth_date
+    if person.id_type is IdType.RESIDENT_ID:
+        try:
+            return birth_date_from_id(person.id_number)
+        except IdNumberError:
+            return None
+    return None
+
+
+def check_eligibility(person: Person, today: date, rules: RenewalRules) -> Eligibility:
+    """延续注册 is open in the last ``window_months`` before the certificate expires, up to its expiry day, to a
+    person who has not reached ``age_limit`` on the application date."""
+    certificate = person.current_certificate
+    if certificate is None:
+        return Eligibility(None, problem="no_certificate",
+                           message=_l("没有您的执业证注册信息，不能申请延续注册。"))
+    opens_on, closes_on = renewal_window(certificate, rules)
+    result = Eligibility(certificate, opens_on, closes_on)
+    birth = birth_date_of(person)
+    if certificate.status is CertificateStatus.REVOKED:
+        result.problem, result.message = "revoked", _l("您的执业证已注销，不能申请延续注册。")
+    elif today > closes_on:
+        result.problem = "expired"
+        result.message = _l("您的执业证已于%(date)s到期，不能再申请延续注册，需申请重新注册。",
+                            date=closes_on.isoformat())
+    elif birth is not None and age_on(birth, today) >= rules.age_limit:
+        result.problem = "age"
+        result.message = _l("您已年满%(limit)d周岁，按规定不能申请延续注册。", limit=rules.age_limit)
+    elif today < opens_on:
+        result.problem = "not_open"
+        result.message = _l("延续注册只能在执业证有效期满前%(months)d个月内申请。您的执业证%(until)s到期，"
+                            "延续注册将于%(opens)s开放。", months=rules.window_months,
+                            until=closes_on.isoformat(), opens=opens_on.isoformat())
+    return result
+
+
+# --- the application and its steps -----------------------------------------------------------------------
+
+
+def open_application(person: Person) -> Application | None:
+    """The person's one open application (填写中, 已上报, 退回修改 or 初审通过), if any."""
+    return db.session.scalar(select(Application).where(Application.person_id == person.id,
+                                                       Application.status.in_(OPEN_STATUSES)))
+
+
+def get_own_application(application_id: int, person: Person) -> Application:
+    """An application of ``person``; NotFound for anyone else's (answered 404)."""
+    application = db.session.get(Application, application_id)
+    if application is None or application.person_id != person.id:
+        raise NotFound(_l("申请不存在。"))
+    return application
+
+
+def applications_of(person: Person) -> list[Application]:
+    """历史记录: every application of the person, newest first (with their history rows)."""
+    return list(db.session.scalars(select(Application).where(Application.person_id == person.id)
+                                   .options(selectinload(Application.events), selectinload(Application.body))
+                                   .order_by(Application.created_at.desc(), Application.id.desc())))
+
+
+def latest_decision(application: Application) -> ApplicationEvent | None:
+    """The last decision a reviewer or the management center took on the application, if any."""
+    decisions = [event for event in application.events if event.staff_id is not None]
+    return decisions[-1] if decisions else None
+
+
+def start_renewal(person: Person, today: date, rules: RenewalRules) -> Application:
+    """开始延续注册: the open application if there is one, else a new draft pre-filled from the profile.
+
+    Two tabs starting at once: the partial unique index lets one insert win; the other reuses that draft.
+    """
+    existing = open_application(person)
+    if existing is not None:
+        return existing
+    eligibility = check_eligibility(person, today, rules)
+    if not eligibility.ok:
+        raise DomainError(eligibility.message)
+    certificate = eligibility.certificate
+    application = Application(person_id=person.id, certificate_id=certificate.id, kind=ApplicationKind.RENEWAL,
+                              status=S.DRAFT, body_id=_default_body_id(person, certificate),
+                              draft=_initial_draft(person, certificate))
+    try:
+        with db.session.begin_nested():
+            db.session.add(application)
+    except IntegrityError:
+        existing = open_application(person)
+        if existing is None:
+            raise
+        return existing
+    return application
+
+
+def _default_body_id(person: Person, certificate: Certificate) -> int | None:
+    for body_id in (person.body_id, certificate.body_id):
+        body = db.session.get(Body, body_id) if body_id else None
+        if body is not None and not body.is_central:
+            return body.id
+    return None
+
+
+def _initial_draft(person: Person, certificate: Certificate) -> dict:
+    employer = person.employer
+    return {
+        "personal": {name: getattr(person, name) or "" for name in PERSONAL_FIELDS},
+        "employer": {
+            "name": (employer.name if employer else certificate.employer_name) or "",
+            "credit_code": employer.credit_code if employer else "",
+            "kind": (person.employer_kind or (employer.kind if employer else None) or ""),
+            "address": (employer.address if employer else "") or "",
+            "contact_person": (employer.contact_person if employer else "") or "",
+            "contact_phone": (employer.contact_phone if employer else "") or "",
+            "body_id": _default_body_id(person, certificate),
+        },
+        "completed": [],
+        "current": "personal",
+    }
+
+
+def is_editable(application: Application) -> bool:
+    return application.status in EDITABLE
+
+
+def completed_steps(application: Application) -> list[str]:
+    return list((application.draft or {}).get("completed", []))
+
+
+def first_open_step(application: Application) -> str:
+    """The first step not yet completed (``submit`` when all before it are)."""
+    done = set(completed_steps(application))
+    return next(step for step in STEPS if step not in done or step == "submit")
+
+
+def step_allowed(application: Application, step: str) -> bool:
+    """A step may be opened once every step before it is complete (no skipping by URL)."""
+    done = set(completed_steps(application))
+    return all(earlier in done for earlier in STEPS[:STEPS.index(step)])
+
+
+def resume_step(application: Application) -> str:
+    """Where the applicant was: the last step visited, if still allowed, else the first open one."""
+    current = (application.draft or {}).get("current")
+    if current in STEPS and step_allowed(application, current):
+        return current
+    return first_open_step(application)
+
+
+def visit_step(application: Application, step: str) -> None:
+    """Remember the step the applicant is on, so that the wizard resumes there after a new login."""
+    if (application.draft or {}).get("current") != step:
+        _update_draft(application, current=step)
+
+
+def _complete(application: Application, step: str, **values) -> None:
+    done = completed_steps(application)
+    if step not in done:
+        done.append(step)
+    _update_draft(application, completed=done, current=STEPS[STEPS.index(step) + 1], **values)
+
+
+def _update_draft(application: Application, **values) -> None:
+    """JSON columns track reassignment only: write a new dict."""
+    application.draft = {**(application.draft or {}), **values}
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise transitions.ConcurrentChange(_l("该申请已在其他页面被修改，请刷新后重试。")) from error
+
+
+def _require_editable(application: Application, person: Person) -> None:
+    if application.person_id != person.id:
+        raise NotFound(_l("申请不存在。"))
+    if not is_editable(application):
+        raise DomainError(_l("申请已上报，不能再修改。如需修改，请先撤回申请。"))
+
+
+# --- step 1: 个人基本信息 -----------------------------------------------------------------------------
+
+
+def clean_personal(data: dict) -> dict:
+    """Check the editable personal fields; name, ID, gender and birth date are identity fields (read-only)."""
+    values = {name: _text(data.get(name)) for name in PERSONAL_FIELDS}
+    _required(values, "education", _l("学历"), 20)
+    _required(values, "major", _l("所学专业"), 50)
+    _optional(values, "title", 50)
+    if not _MOBILE_RE.fullmatch(values["mobile"]):
+        raise DomainError(_l("请填写11位手机号码。"), field="mobile")
+    if values["email"]:
+        try:
+            values["email"] = validate_email(values["email"], check_deliverability=False).normalized
+        except EmailNotValidError as error:
+            raise DomainError(_l("电子邮箱格式不正确。"), field="email") from error
+        _optional(values, "email", 120)
+    _required(values, "address", _l("通讯地址"), 200)
+    if values["postcode"] and not _POSTCODE_RE.fullmatch(values["postcode"]):
+        raise DomainError(_l("邮政编码应为6位数字。"), field="postcode")
+    return values
+
+
+def save_personal(application: Application, person: Person, data: dict) -> None:
+    """Step 1: save the personal basic information into the draft and mark the step complete."""
+    _require_editable(application, person)
+    _complete(application, "personal", personal=clean_personal(data))
+
+
+# --- step 2: 聘用单位信息 -----------------------------------------------------------------------------
+
+
+def reviewing_bodies() -> list[Body]:
+    """Bodies an applicant may submit to: every registration body except the management center."""
+    return list(db.session.scalars(select(Body).where(Body.kind != BodyKind.CENTRAL)
+                                   .order_by(Body.sort_order, Body.code)))
+
+
+def clean_employer(data: dict, certificate: Certificate | None) -> dict:
+    """Check the employer (name, 统一社会信用代码, 单位属性, address, contact) and the reviewing body."""
+    values = {name: _text(data.get(name)) for name in EMPLOYER_FIELDS if name != "body_id"}
+    _required(values, "name", _l("单位名称"), 200)
+    try:
+        values["credit_code"] = validate_credit_code(values["credit_code"])
+    except CreditCodeError as error:
+        raise DomainError(_l(str(error)), field="credit_code") from error
+    try:
+        values["kind"] = EmployerKind(values["kind"]).value
+    except ValueError as error:
+        raise DomainError(_l("请选择单位属性。"), field="kind") from error
+    _required(values, "address", _l("单位地址"), 200)
+    _required(values, "contact_person", _l("联系人"), 50)
+    if not _PHONE_RE.fullmatch(values["contact_phone"]):
+        raise DomainError(_l("请填写正确的联系电话。"), field="contact_phone")
+    try:
+        body = db.session.get(Body, int(data.get("body_id") or 0))
+    except (TypeError, ValueError):
+        body = None
+    if body is None or body.is_central:
+        raise DomainError(_l("请选择受理初审的注册机构。"), field="body_id")
+    if body.kind is BodyKind.DEPARTMENT and certificate is not None and body.category is not None \
+            and body.category != certificate.category:
+        raise DomainError(_l("%(body)s只受理%(category)s类别的注册申请。", body=body.name,
+                             category=body.category.label), field="body_id")
+    values["body_id"] = body.id
+    return values
+
+
+def save_employer(application: Application, person: Person, data: dict) -> None:
+    """Step 2: save the employer and the body that will run 初审."""
+    _require_editable(application, person)
+    values = clean_employer(data, application.certificate)
+    application.body_id = values["body_id"]
+    _complete(application, "employer", employer=values)
+
+
+# --- step 3: 继续教育信息 -----------------------------------------------------------------------------
+
+
+@dataclass
+class EducationSummary:
+    """The person's CE entries, which of them count in the current registration period, and the total."""
+
+    entries: list[tuple[ContinuingEducation, bool]]
+    period_from: date | None
+    period_to: date
+    required: int
+    total: int = 0
+    problems: list = field(default_factory=list)
+
+    @property
+    def enough(self) -> bool:
+        return self.total >= self.required
+
+
+def education_summary(person: Person, certificate: Certificate | None, today: date,
+                      rules: RenewalRules) -> EducationSummary:
+    """Entries entirely inside the current period (the certificate's valid_from .. today) count."""
+    period_from = certificate.valid_from if certificate else None
+    entries = []
+    for entry in _education_rows(person):
+        counted = period_from is not None and entry.start_date >= period_from and entry.end_date <= today
+        entries.append((entry, counted))
+    summary = EducationSummary(entries, period_from, today, rules.ce_hours_required)
+    summary.total = sum(entry.hours for entry, counted in entries if counted)
+    return summary
+
+
+def _education_rows(person: Person) -> list[ContinuingEducation]:
+    return list(db.session.scalars(select(ContinuingEducation).where(ContinuingEducation.person_id == person.id)
+                                   .order_by(ContinuingEducation.start_date, ContinuingEducation.id)))
+
+
+def clean_education(data: dict, today: date) -> dict:
+    """A CE entry: course, organiser, dates ordered and not in the future, 学时 1..200."""
+    values = {"course": _text(data.get("course")), "organiser": _text(data.get("organiser"))}
+    _required(values, "course", _l("培训课程"), 100)
+    _required(values, "organiser", _l("培训机构"), 100)
+    values["start_date"], values["end_date"] = _period(data, today, open_end=False)
+    hours = data.get("hours")
+    if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= MAX_HOURS_PER_ENTRY:
+        raise DomainError(_l("学时应为1至%(max)d之间的整数。", max=MAX_HOURS_PER_ENTRY), field="hours")
+    values["hours"] = hours
+    return values
+
+
+def add_education(application: Application, person: Person, data: dict, today: date) -> ContinuingEducation:
+    """Step 3: add a continuing-education entry to the person's record."""
+    _require_editable(application, person)
+    entry = ContinuingEducation(person_id=person.id, **clean_education(data, today))
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def get_education(person: Person, entry_id: int) -> ContinuingEducation:
+    entry = db.session.get(ContinuingEducation, entry_id)
+    if entry is None or entry.person_id != person.id:
+        raise NotFound(_l("记录不存在。"))
+    return entry
+
+
+def update_education(application: Application, person: Person, entry_id: int, data: dict,
+                     today: date) -> ContinuingEducation:
+    """Step 3: change one of the person's CE entries."""
+    _require_editable(application, person)
+    entry = get_education(person, entry_id)
+    for name, value in clean_education(data, today).items():
+        setattr(entry, name, value)
+    db.session.flush()
+    return entry
+
+
+def delete_education(application: Application, person: Person, entry_id: int) -> None:
+    """Step 3: delete one of the person's CE entries."""
+    _require_editable(application, person)
+    db.session.delete(get_education(person, entry_id))
+    db.session.flush()
+
+
+def finish_education(application: Application, person: Person) -> None:
+    """Step 3 done (the 学时 total is checked at 上报, so the applicant can carry on and come back)."""
+    _require_editable(application, person)
+    _complete(application, "education")
+
+
+# --- step 4: 工作经历 ---------------------------------------------------------------------------------
+
+
+def work_rows(person: Person) -> list[WorkHistory]:
+    return list(db.session.scalars(select(WorkHistory).where(WorkHistory.person_id == person.id)
+                                   .order_by(WorkHistory.start_date, WorkHistory.id)))
+
+
+def clean_work(data: dict, today: date) -> dict:
+    """A work-history row: dates ordered and not in the future (no end date = 至今), employer, position, duties."""
+    values = {"employer_name": _text(data.get("employer_name")), "position": _text(data.get("position")),
+              "duties": _text(data.get("duties"))}
+    _required(values, "employer_name", _l("工作单位"), 200)
+    _optional(values, "position", 100)
+    _optional(values, "duties", 500)
+    values["start_date"], values["end_date"] = _period(data, today, open_end=True)
+    values["position"] = values["position"] or None
+    values["duties"] = values["duties"] or None
+    return values
+
+
+def check_work_history(rows: list, today: date) -> None:
+    """No two periods overlap; only the latest row may run 至今 (no end date)."""
+    ordered = sorted(rows, key=lambda row: row.start_date)
+    for previous, row in zip(ordered, ordered[1:], strict=False):
+        if row.start_date <= (previous.end_date or today):
+            message = _l("工作经历的时间不能重叠：%(a)s 与 %(b)s。", a=_describe(previous), b=_describe(row))
+            if previous.end_date is None:
+                message = _l("%(overlap)s只有最近的一段工作经历可以填写“至今”（结束日期留空）。", overlap=message)
+            raise DomainError(message, field="start_date")
+
+
+def _describe(row) -> str:
+    end = row.end_date.isoformat() if row.end_date else str(_l("至今"))
+    return f"{row.start_date.isoformat()}至{end}（{row.employer_name}）"
+
+
+def add_work(application: Application, person: Person, data: dict, today: date) -> WorkHistory:
+    """Step 4, 添加: add a work-history row; the whole history must stay free of overlaps."""
+    _require_editable(application, person)
+    row = WorkHistory(person_id=person.id, **clean_work(data, today))
+    check_work_history([*work_rows(person), row], today)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def get_work(person: Person, row_id: int) -> WorkHistory:
+    row = db.session.get(WorkHistory, row_id)
+    if row is None or row.person_id != person.id:
+        raise NotFound(_l("记录不存在。"))
+    return row
+
+
+def update_work(application: Application, person: Person, row_id: int, data: dict, today: date) -> WorkHistory:
+    """Step 4: change a row opened through its 起止时间."""
+    _require_editable(application, person)
+    row = get_work(person, row_id)
+    values = clean_work(data, today)
+    with db.session.no_autoflush:
+        for name, value in values.items():
+            setattr(row, name, value)
+        check_work_history(work_rows(person), today)
+    db.session.flush()
+    return row
+
+
+def delete_work(application: Application, person: Person, row_id: int) -> None:
+    """Step 4: delete a row opened through its 起止时间."""
+    _require_editable(application, person)
+    db.session.delete(get_work(person, row_id))
+    db.session.flush()
+
+
+def finish_work(application: Application, person: Person, today: date) -> None:
+    """Step 4 done: at least one row, no overlaps."""
+    _require_editable(application, person)
+    rows = work_rows(person)
+    if not rows:
+        raise DomainError(_l("请至少添加一条工作经历。"))
+    check_work_history(rows, today)
+    _complete(application, "work")
+
+
+# --- step 5 and 6: 预览, 上报 --------------------------------------------------------------------------
+
+
+def mark_previewed(application: Application, person: Person) -> None:
+    """Step 5: the applicant has seen the form as it will print."""
+    _require_editable(application, person)
+    if "preview" not in completed_steps(application):
+        _complete(application, "preview")
+    else:
+        visit_step(application, "preview")
+
+
+def build_snapshot(application: Application, person: Person, today: date, rules: RenewalRules) -> dict:
+    """Everything the 延续注册申请表 shows, as plain JSON (labels in Chinese, dates ISO)."""
+    draft = application.draft or {}
+    personal = {**{name: getattr(person, name) or "" for name in PERSONAL_FIELDS}, **draft.get("personal", {})}
+    employer = dict(draft.get("employer", {}))
+    certificate = application.certificate
+    body = db.session.get(Body, application.body_id) if application.body_id else None
+    birth = birth_date_of(person)
+    summary = education_summary(person, certificate, today, rules)
+    return {
+        "kind": application.kind.value,
+        "date": today.isoformat(),
+        "person": {
+            **personal,
+            "name": person.name,
+            "gender": person.gender or "",
+            "birth_date": birth.isoformat() if birth else "",
+            "id_type": person.id_type.text,
+            "id_number": person.id_number,
+            "category": person.category.text if person.category else "",
+        },
+        "certificate": {
+            "number": certificate.number,
+            "category": certificate.category.text,
+            "valid_from": certificate.valid_from.isoformat(),
+            "valid_until": certificate.valid_until.isoformat(),
+        } if certificate else {},
+        "employer": {**employer, "kind": _employer_kind_text(employer.get("kind"))},
+        "body": {"id": body.id, "code": body.code, "name": body.name} if body else {},
+        "education": {
+            "entries": [{"course": entry.course, "organiser": entry.organiser,
+                         "start_date": entry.start_date.isoformat(), "end_date": entry.end_date.isoformat(),
+                         "hours": entry.hours, "counted": counted} for entry, counted in summary.entries],
+            "total": summary.total,
+            "required": summary.required,
+            "period_from": summary.period_from.isoformat() if summary.period_from else "",
+            "period_to": summary.period_to.isoformat(),
+        },
+        "work": [{"start_date": row.start_date.isoformat(),
+                  "end_date": row.end_date.isoformat() if row.end_date else "",
+                  "employer_name": row.employer_name, "position": row.position or "", "duties": row.duties or ""}
+                 for row in work_rows(person)],
+    }
+
+
+def submission_problems(application: Application, person: Person, today: date, rules: RenewalRules) -> list:
+    """Every rule of 上报, checked again on the server; an empty list means the application may be submitted."""
+    problems = []
+    eligibility = check_eligibility(person, today, rules)
+    resubmission = application.status is S.RETURNED
+    # A returned application was lodged inside the window; only the age rule and the certificate apply again.
+    if not eligibility.ok and not (resubmission and eligibility.problem in ("not_open", "expired")):
+        problems.append(eligibility.message)
+    missing = [STEP_LABELS[step] for step in STEPS[:5] if step not in completed_steps(application)]
+    if missing:
+        problems.append(_l("请先完成以下步骤：%(steps)s。", steps="、".join(str(label) for label in missing)))
+    draft = application.draft or {}
+    checks = {"personal": lambda data: clean_personal(data),
+              "employer": lambda data: clean_employer(data, application.certificate)}
+    for key, check in checks.items():
+        try:
+            check(draft.get(key, {}))
+        except DomainError as error:
+            problems.append(_l("%(step)s：%(message)s", step=STEP_LABELS[key], message=error.message))
+    summary = education_summary(person, application.certificate, today, rules)
+    if not summary.enough:
+        problems.append(_l("本注册周期内的继续教育学时为%(total)d学时，不足%(required)d学时，不能上报。",
+                           total=summary.total, required=summary.required))
+    rows = work_rows(person)
+    try:
+        if not rows:
+            raise DomainError(_l("请至少添加一条工作经历。"))
+        check_work_history(rows, today)
+    except DomainError as error:
+        problems.append(error.message)
+    return problems
+
+
+def submit_renewal(application: Application, person: Person, today: date, now: datetime,
+                   rules: RenewalRules) -> Application:
+    """上报 (or 重新上报 of a returned application): re-check every rule, copy the confirmed personal and employer
+    data into the profile, freeze the snapshot, and move the application to 已上报."""
+    _require_editable(application, person)
+    problems = submission_problems(application, person, today, rules)
+    if problems:
+        raise DomainError("；".join(str(problem) for problem in problems))
+    _apply_to_profile(application, person)
+    snapshot = build_snapshot(application, person, today, rules)
+    return transitions.submit(application, person, snapshot, now)
+
+
+def _apply_to_profile(application: Application, person: Person) -> None:
+    """The confirmed personal data and employer become the person's profile (the snapshot keeps this form's)."""
+    draft = application.draft or {}
+    personal = clean_personal(draft.get("personal", {}))
+    for name, value in personal.items():
+        setattr(person, name, value or None)
+    employer_data = clean_employer(draft.get("employer", {}), application.certificate)
+    employer = db.session.scalar(select(Employer).where(Employer.credit_code == employer_data["credit_code"]))
+    if employer is None:
+        employer = Employer(credit_code=employer_data["credit_code"], name=employer_data["name"])
+        db.session.add(employer)
+    # Fill what the shared employer record lacks; never overwrite what another applicant's form gave.
+    for name in ("kind", "address", "contact_person", "contact_phone"):
+        if not getattr(employer, name):
+            setattr(employer, name, employer_data[name])
+    person.employer = employer
+    person.employer_kind = EmployerKind(employer_data["kind"])
+    db.session.flush()
+
+
+def withdraw_application(application: Application, person: Person, now: datetime) -> Application:
+    """撤回: the applicant takes back a draft, an application no reviewer has acted on, or a returned one."""
+    if application.person_id != person.id:
+        raise NotFound(_l("申请不存在。"))
+    return transitions.withdraw(application, person, now)
+
+
+# --- small helpers --------------------------------------------------------------------------------------
+
+
+def _employer_kind_text(code) -> str:
+    try:
+        return EmployerKind(code).text
+    except ValueError:
+        return ""
+
+
+def _text(value) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _required(values: dict, name: str, label, max_length: int) -> None:
+    if not values[name]:
+        raise DomainError(_l("请填写%(label)s。", label=label), field=name)
+    _optional(values, name, max_length)
+
+
+def _optional(values: dict, name: str, max_length: int) -> None:
+    if len(values[name]) > max_length:
+        raise DomainError(_l("不能超过%(max)d个字。", max=max_length), field=name)
+
+
+def _period(data: dict, today: date, *, open_end: bool) -> tuple[date, date | None]:
+    start, end = data.get("start_date"), data.get("end_date")
+    if not isinstance(start, date):
+        raise DomainError(_l("请填写开始日期。"), field="start_date")
+    if end is None and not open_end:
+        raise DomainError(_l("请填写结束日期。"), field="end_date")
+    if start < EARLIEST_DATE:
+        raise DomainError(_l("开始日期不正确。"), field="start_date")
+    if start > today:
+        raise DomainError(_l("开始日期不能晚于今天。"), field="start_date")
+    if end is not None:
+        if end > today:
+            raise DomainError(_l("结束日期不能晚于今天。"), field="end_date")
+        if end < start:
+            raise DomainError(_l("结束日期不能早于开始日期。"), field="end_date")
+    return start, end
