@@ -237,3 +237,11 @@ def test_logged_in_person_sees_a_link_to_the_personal_page_on_the_home_page(clie
     page = text(client.get("/"))
     assert "您已登录：王建国。" in page and "进入个人页面" in page
     assert csrf_token(client, "/")  # the header's 安全退出 form
+
+
+def test_the_login_speaks_english_when_chosen(client, db, applicant):
+    client.get("/lang/en")
+    page = text(client.get("/"))
+    assert "Applicant login" in page and "ID number" in page and "Set password" in page
+    page = text(login(client, applicant.id_number, "Wrong2026x"))
+    assert "Wrong ID number or password. After 4 more wrong tries the account is locked for 15 minutes." in page
