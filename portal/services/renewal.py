@@ -130,13 +130,13 @@ def check_eligibility(person: Person, today: date, rules: RenewalRules) -> Eligi
     birth = birth_date_of(person)
     if certificate.status is CertificateStatus.REVOKED:
         result.problem, result.message = "revoked", _l("您的执业证已注销，不能申请延续注册。")
+    elif birth is not None and age_on(birth, today) >= rules.age_limit:
+        result.problem = "age"
+        result.message = _l("您已年满%(limit)d周岁，按规定不能申请延续注册。", limit=rules.age_limit)
     elif today > closes_on:
         result.problem = "expired"
         result.message = _l("您的执业证已于%(date)s到期，不能再申请延续注册，需申请重新注册。",
                             date=closes_on.isoformat())
-    elif birth is not None and age_on(birth, today) >= rules.age_limit:
-        result.problem = "age"
-        result.message = _l("您已年满%(limit)d周岁，按规定不能申请延续注册。", limit=rules.age_limit)
     elif today < opens_on:
         result.problem = "not_open"
         result.message = _l("延续注册只能在执业证有效期满前%(months)d个月内申请。您的执业证%(until)s到期，"
@@ -250,6 +250,8 @@ def step_allowed(application: Application, step: str) -> bool:
 def resume_step(application: Application) -> str:
     """Where the applicant was: the last step visited, if still allowed, else the first open one."""
     current = (application.draft or {}).get("current")
+    if application.status is S.RETURNED and current == "submit":
+        return "preview"  # back from the reviewer: first see the whole form, with the reason above it
     if current in STEPS and step_allowed(application, current):
         return current
     return first_open_step(application)
