@@ -53,7 +53,10 @@ def test_the_pdf_holds_the_frozen_form(client, db, applicant):
     response = client.get(f"/applicant/applications/{application.id}/form.pdf?download=1")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
-    assert response.headers["Content-Disposition"].startswith("attachment")
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment")
+    disposition.encode("latin-1")  # a real server sends headers as latin-1: the Chinese name is RFC 5987-quoted
+    assert "filename*=UTF-8''%E5%BB%B6%E7%BB%AD%E6%B3%A8%E5%86%8C" in disposition
     content = pdf_text(response.data)
     for expected in (applicant.name, applicant.id_number, "辽宁华信化工有限公司", application.number,
                      "延续注册申请表", "聘用单位公章", "注册机构初审意见", "申请人签名"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -60,8 +62,9 @@ def application_pdf(application_id: int):
         return redirect(url_for("applicant.application_detail", application_id=application.id))
     disposition = "attachment" if request.args.get("download") == "1" else "inline"
     response = Response(pdf, mimetype="application/pdf")
-    response.headers.set("Content-Disposition", disposition,
-                         filename=f"延续注册申请表-{application.number}.pdf")
+    name = f"延续注册申请表-{application.number}.pdf"
+    response.headers["Content-Disposition"] = (
+        f"{disposition}; filename=\"renewal-{application.number}.pdf\"; filename*=UTF-8''{quote(name)}")
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

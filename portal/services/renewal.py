@@ -485,8 +485,10 @@ def check_work_history(rows: list, today: date) -> None:
 
 
 def _describe(row) -> str:
-    end = row.end_date.isoformat() if row.end_date else str(_l("至今"))
-    return f"{row.start_date.isoformat()}至{end}（{row.employer_name}）"
+    if row.end_date is None:
+        return str(_l("%(start)s至今（%(employer)s）", start=row.start_date.isoformat(), employer=row.employer_name))
+    return str(_l("%(start)s至%(end)s（%(employer)s）", start=row.start_date.isoformat(),
+                  end=row.end_date.isoformat(), employer=row.employer_name))
 
 
 def add_work(application: Application, person: Person, data: dict, today: date) -> WorkHistory:
