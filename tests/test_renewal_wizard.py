@@ -487,3 +487,16 @@ def test_editing_after_submit_is_refused(client, db, applicant):
     assert db.session.get(Application, application.id).draft["personal"]["mobile"] == "13912345678"
     assert db.session.scalar(sa.select(sa.func.sum(ContinuingEducation.hours))) == 48
     assert client.get("/applicant/renewal/").headers["Location"].endswith(f"/applicant/applications/{application.id}")
+
+
+def test_english_interface_but_the_form_stays_chinese(client, db, applicant):
+    login_as(client, applicant)
+    client.get("/lang/en")
+    assert "Start continuation registration" in text(client.get("/applicant/renewal/"))
+    fill_wizard(client)
+    page = text(client.get("/applicant/renewal/preview"))
+    assert "Step 5: preview the continuation registration form" in page
+    assert "注册安全工程师延续注册申请表" in page and "聘用单位公章" in page
+    response = post(client, "/applicant/renewal/work", {"start_date": "2000-01-01", "employer_name": "x",
+                                                        "end_date": "2000-02-01"})
+    assert "Work periods must not overlap: 1998-07-01 to 2005-12-31 (沈阳化工厂)" in text(response)
