@@ -1,0 +1,107 @@
+"""Render time of the 延续注册申请表 PDF (xhtml2pdf, embedded WenQuanYi Micro Hei).
+
+    .venv/bin/python bench/pdf.py [--renders 30] [--long]
+
+Prints the first render in a fresh process (a subprocess: imports done, then font registration and template
+compilation are part of the first render), the median and p90 of warm renders in this process, and PDFs per
+second on one core. ``--long`` uses a 45-entry CE table and 30 work-history rows instead of a typical form.
+No database is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def snapshot(long: bool) -> dict:
+    """A typical submitted form (4 CE entries, 2 work rows), or a long one."""
+    entries, rows = (45, 30) if long else (4, 2)
+    return {
+        "date": "2026-02-10",
+        "person": {"name": "王建国", "gender": "男", "birth_date": "1964-02-20", "id_type": "居民身份证",
+                   "id_number": "211322196402200016", "education": "大学本科", "major": "安全工程",
+                   "title": "高级工程师", "mobile": "13900000001", "email": "wang@example.com",
+                   "address": "辽宁省沈阳市和平区南京北街1号", "postcode": "110001", "category": "化工安全"},
+        "certificate": {"number": "ZA0000000001", "category": "化工安全", "valid_from": "2021-03-31",
+                        "valid_until": "2026-03-31"},
+        "employer": {"name": "辽宁华信化工有限公司", "credit_code": "91210100MA0Y123459", "kind": "生产经营单位",
+                     "address": "辽宁省沈阳市和平区南京北街1号", "contact_person": "赵敏",
+                     "contact_phone": "024-23456789"},
+        "body": {"name": "辽宁省应急管理厅"},
+        "education": {"entries": [{"course": f"安全生产法律法规与新技术（第{i + 1}期）",
+                                   "organiser": "辽宁省安全生产培训中心", "start_date": "2022-03-01",
+                                   "end_date": "2022-03-03", "hours": 12, "counted": True}
+                                  for i in range(entries)],
+                      "total": 12 * entries, "required": 48, "period_from": "2021-03-31", "period_to": "2026-02-10"},
+        "work": [{"start_date": f"{1980 + i}-01-01", "end_date": "" if i == rows - 1 else f"{1980 + i}-12-31",
+                  "employer_name": "辽宁华信化工有限公司", "position": "安全员", "duties": "车间安全检查、隐患排查治理"}
+                 for i in range(rows)],
+    }
+
+
+def render_times(count: int, long: bool) -> tuple[list[float], int, int]:
+    """Seconds per render (the first one included), the PDF size and its page count."""
+    import io
+
+    from pypdf import PdfReader
+
+    from portal import create_app
+    from portal.services.application_pdf import render_form_pdf
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    data = snapshot(long)
+    times = []
+    with app.test_request_context():
+        for _ in range(count):
+            start = time.perf_counter()
+            pdf = render_form_pdf(data, "YX202600000012")
+            times.append(time.perf_counter() - start)
+    return times, len(pdf), len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def child(long: bool) -> None:
+    started = time.perf_counter()
+    times, size, pages = render_times(1, long)
+    print(json.dumps({"first": times[0], "process": time.perf_counter() - started, "bytes": size, "pages": pages}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--renders", type=int, default=30, help="warm renders to time (default 30)")
+    parser.add_argument("--long", action="store_true", help="a long form (45 CE entries, 30 work rows)")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.long)
+        return
+
+    command = [sys.executable, str(Path(__file__).resolve()), "--child"] + (["--long"] if args.long else [])
+    wall = time.perf_counter()
+    output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    wall = time.perf_counter() - wall
+    fresh = json.loads(output.strip().splitlines()[-1])
+
+    times, size, pages = render_times(args.renders + 1, args.long)
+    warm = sorted(times[1:])  # the first render of this process warms fonts and templates
+    median = statistics.median(warm)
+    p90 = warm[max(0, int(len(warm) * 0.9) - 1)]
+    kind = "long: 45 CE entries, 30 work rows" if args.long else "typical: 4 CE entries, 2 work rows"
+    print(f"延续注册申请表 PDF ({kind}; {pages} pages, {size / 1024:.0f} KiB)")
+    print(f"first render in a fresh process: {fresh['first'] * 1000:.0f} ms"
+          f" (whole process incl. Python and imports: {wall:.2f} s)")
+    print(f"warm renders (n={len(warm)}): median {median * 1000:.0f} ms, p90 {p90 * 1000:.0f} ms,"
+          f" min {warm[0] * 1000:.0f} ms")
+    print(f"throughput on one core: {1 / median:.1f} PDFs/second")
+
+
+if __name__ == "__main__":
+    main()
