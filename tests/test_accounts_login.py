@@ -245,3 +245,14 @@ def test_the_login_speaks_english_when_chosen(client, db, applicant):
     assert "Applicant login" in page and "ID number" in page and "Set password" in page
     page = text(login(client, applicant.id_number, "Wrong2026x"))
     assert "Wrong ID number or password. After 4 more wrong tries the account is locked for 15 minutes." in page
+
+
+def test_applicant_logout_leaves_a_staff_session_alone(client, db):
+    staff = make_staff("shenhe2")
+    login_as(client, staff)
+    token = csrf_token(client, "/")
+    assert client.post("/applicant/logout", data={"csrf_token": token}).headers["Location"] == "/"
+    db.session.refresh(staff)
+    assert staff.session_token is not None
+    with client.session_transaction() as session:
+        assert session["_user_id"] == staff.get_id()

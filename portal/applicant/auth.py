@@ -73,6 +73,8 @@ def _find_login_person(form: LoginForm) -> Person | None:
 @bp.post("/logout")
 def logout():
     """安全退出: ends the session at once, so the account can log in again right away (guide 七.4)."""
+    if current_user.is_authenticated and current_user.is_staff:
+        return redirect(url_for("public.index"))  # the console has its own 退出; leave that session alone
     was_logged_in = _applicant_logged_in()
     if was_logged_in:
         log_out(current_user)
