@@ -10,7 +10,6 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from wtforms import SelectField
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, Regexp, ValidationError
 
@@ -60,12 +59,6 @@ class AuditedModelView(CentralOnlyModelView):
                target=model)
 
 
-def _unique_code(form, field):
-    query = select(Body.id).where(Body.code == field.data)
-    if db.session.scalar(query) is not None:
-        raise ValidationError(_l("注册机构代码已存在。"))
-
-
 class BodyView(AuditedModelView):
     """注册机构: names and contact details shown on 注册机构联系方式查询."""
 
@@ -85,7 +78,7 @@ class BodyView(AuditedModelView):
     form_overrides = {"kind": EnumSelectField, "category": EnumSelectField}
     form_args = {
         "code": {"label": _l("代码"), "validators": [
-            DataRequired(), Regexp(r"^[0-9A-Z]{2,12}$", message=_l("代码应为2至12位数字或大写字母。")), _unique_code],
+            DataRequired(), Regexp(r"^[0-9A-Z]{2,12}$", message=_l("代码应为2至12位数字或大写字母。"))],
             "description": _l("省级注册机构为所在省份的行政区划代码，例如 210000。")},
         "name": {"label": _l("名称"), "validators": [DataRequired(), Length(max=100)]},
         "kind": {"label": _l("类型"), "enum_cls": BodyKind,

@@ -69,6 +69,9 @@ class CorrectionView(ReviewerModelView):
     def search_placeholder(self):
         return str(_l("姓名或证件号码"))
 
+    def disabled_views(self) -> set[str]:
+        return super().disabled_views() - {"create_view"}  # filed from the person's page, not from the list tab
+
     def pending_url(self) -> str:
         for index, flt in enumerate(self._filters):
             if getattr(flt.column, "key", None) == "status":

@@ -69,7 +69,13 @@ class ConsoleGate:
             return redirect(url_for(PASSWORD_ENDPOINT))
         if self.central_only and not staff.is_central:
             deny(None, f"审核人员 {staff.username} 试图打开仅限注册管理中心的页面 {request.path}", code=403)
+        if name in self.disabled_views():
+            abort(404)
         return None
+
+    def disabled_views(self) -> set[str]:
+        """Endpoints of this view that are switched off: they answer 404, like a page that does not exist."""
+        return set()
 
     def _run_view(self, fn, *args, **kwargs):
         # Flask-Admin retries a view that raised TypeError with other arguments, hiding the real error.
@@ -109,6 +115,24 @@ class ReviewerModelView(ConsoleGate, ModelView):
 
     def __init__(self, model, **kwargs):
         super().__init__(model, db, **kwargs)
+
+    def disabled_views(self) -> set[str]:
+        """Flask-Admin registers create/edit/delete/export/ajax/action routes on every model view; those this view
+        does not offer answer 404 instead of redirecting."""
+        switches = {"create_view": self.can_create, "edit_view": self.can_edit, "delete_view": self.can_delete,
+                    "export": self.can_export, "ajax_update": bool(self.column_editable_list),
+                    "ajax_lookup": bool(self.form_ajax_refs), "action_view": bool(self.get_actions_list()[0])}
+        return {name for name, enabled in switches.items() if not enabled}
+
+    def validate_form(self, form) -> bool:
+        """Validate, then turn translatable (lazy) messages into text: Flask-Admin's templates show only errors
+        that are plain strings."""
+        valid = super().validate_form(form)
+        for field in form:
+            if isinstance(field.errors, list):
+                field.errors[:] = [str(error) if not isinstance(error, (dict, list)) else error
+                                   for error in field.errors]
+        return valid
 
     @property
     def scoped_model(self) -> bool:

@@ -211,8 +211,8 @@ def file_correction(person: Person, staff: Staff, new_values: dict, *, reason: s
     if pending_for(person) is not None:
         raise DomainError(_l("该人员已有一份待注册管理中心审核的更正申请，请等待答复后再提交。"))
     changes = _changes(person, new_values)
-    _check_consistency(person, changes)
     _check_unique(person, changes)
+    _check_consistency(person, changes)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_l("请填写更正原因。"), field="reason")
@@ -272,8 +272,8 @@ def apply_correction(correction: IdentityCorrection, staff: Staff, now: datetime
         if _current(person, field) != change["old"]:
             raise DomainError(_l("提交申请后，该人员的%(field)s已发生变化，请不予更正并请注册机构重新提交。",
                                  field=FIELD_LABELS[field]))
-    _check_consistency(person, changes)
     _check_unique(person, changes)
+    _check_consistency(person, changes)
     _claim(correction, CorrectionStatus.APPLIED)
     for field, change in changes.items():
         new = change["new"]

@@ -1,0 +1,247 @@
+"""初审 and 审批 in the console: the queue (filters, search, masked ID numbers, export), an application's detail,
+the decisions with their reasons, mail to the applicant, and two reviewers deciding at once."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from portal.models import Application, ApplicationStatus, Category, Notice
+from portal.services.mail import MailError
+from tests.factories import login_as, make_application, make_certificate, make_person
+from tests.test_reviewer_helpers import audit_rows, post, text, world
+
+S = ApplicationStatus
+
+
+def decide(client, application, decision: str, reason: str = "", version=None):
+    return post(client, f"/reviewer/applications/decide/{decision}/",
+                {f"{decision}-id": application.id, f"{decision}-version": version or application.version,
+                 f"{decision}-reason": reason})
+
+
+def reload(db, application) -> Application:
+    db.session.expire_all()
+    return db.session.get(Application, application.id)
+
+
+def test_queue_lists_submitted_applications_with_masked_id_numbers(client, db):
+    w = world(db)
+    returned = make_application(make_person(name="孙悟空", body_code="210000"), status=S.RETURNED)
+    db.session.commit()
+    login_as(client, w.reviewer_a)
+    page = client.get("/reviewer/").get_data(as_text=True)
+    queue_url = next(part.split('"')[0] for part in page.split('href="')[1:] if "flt0_" in part)
+    queue = client.get(queue_url.replace("&amp;", "&"))
+    body = queue.get_data(as_text=True)
+    assert "初审：已上报、待初审的申请" in text(queue)
+    assert w.application_a.number in body and returned.number not in body
+    assert w.person_a.id_number not in body  # masked in the list
+    assert w.person_a.id_number[:4] + "**********" + w.person_a.id_number[-4:] in body
+
+    everything = client.get("/reviewer/applications/").get_data(as_text=True)
+    assert returned.number in everything and w.application_a.number in everything
+
+
+def test_queue_search_and_filters(client, db):
+    w = world(db)
+    coal = make_person(name="钱学森", body_code="210000", category=Category.COAL)
+    make_certificate(coal)
+    old = make_application(coal)
+    old.submitted_at = old.submitted_at - timedelta(days=40)
+    db.session.commit()
+    login_as(client, w.reviewer_a)
+
+    def numbers(query: str) -> set[str]:
+        page = client.get("/reviewer/applications/?" + query).get_data(as_text=True)
+        return {a.number for a in (w.application_a, old) if a.number in page}
+
+    assert numbers("search=钱学森") == {old.number}
+    assert numbers(f"search={w.person_a.id_number}") == {w.application_a.number}
+    assert numbers(f"search={old.number}") == {old.number}
+    assert numbers("flt0_1=coal") == {old.number}
+    today = date.today()
+    assert numbers(f"flt0_2={today - timedelta(days=1)}+to+{today}") == {w.application_a.number}
+    assert numbers(f"flt0_2={today - timedelta(days=60)}+to+{today - timedelta(days=30)}") == {old.number}
+    # Bad filter values are refused with a message, never reach the database
+    page = client.get("/reviewer/applications/?flt0_0=hacked&flt1_2=notadate")
+    assert page.status_code == 200 and "筛选条件的值无效" in text(page)
+
+
+def test_export_csv_and_xlsx_of_the_filtered_scoped_queue(client, db):
+    w = world(db)
+    formula = make_person(name="=HYPERLINK(1)", body_code="210000")
+    make_application(formula)
+    db.session.commit()
+    login_as(client, w.reviewer_a)
+    response = client.get("/reviewer/applications/export/csv/")
+    assert response.mimetype == "text/csv"
+    assert response.data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["申请编号", "姓名", "证件号码"]
+    numbers = {row[0] for row in rows[1:]}
+    assert w.application_a.number in numbers and w.application_b.number not in numbers
+    assert all("*" in row[2] for row in rows[1:])  # masked
+    assert "'=HYPERLINK(1)" in {row[1] for row in rows[1:]}  # a spreadsheet never runs it
+
+    response = client.get("/reviewer/applications/export/xlsx/?search=王建国")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert values[0][0] == "申请编号" and [row[0] for row in values[1:]] == [w.application_a.number]
+    assert "*" in values[1][2]
+    exports = audit_rows(db, "application.export")
+    assert [row.data["count"] for row in exports] == [2, 1]
+    assert client.get("/reviewer/applications/export/json/").status_code == 404
+
+
+def test_detail_shows_the_full_form_and_logs_the_opening(client, db):
+    w = world(db)
+    login_as(client, w.reviewer_a)
+    page = client.get(f"/reviewer/applications/details/?id={w.application_a.id}")
+    assert page.status_code == 200
+    content = text(page)
+    assert "注册安全工程师延续注册申请表" in content and w.person_a.id_number in content
+    assert "初审通过" in content and "退回修改" in content and "初审不通过" in content
+    assert "准予延续注册" not in content  # that is central's decision
+    opened = audit_rows(db, "application.view")
+    assert len(opened) == 1 and opened[0].target_id == w.application_a.id
+    assert w.person_a.id_number not in opened[0].summary
+
+    pdf = client.get(f"/reviewer/applications/pdf/?id={w.application_a.id}")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+
+
+def test_return_requires_a_reason_and_then_reaches_the_applicant(client, db, caplog):
+    w = world(db)
+    login_as(client, w.reviewer_a)
+    page = decide(client, w.application_a, "return", "   ")
+    assert page.status_code == 200 and "请填写原因" in text(page)
+    assert reload(db, w.application_a).status is S.SUBMITTED
+
+    reason = "1. 继续教育学时证明缺少盖章；\n2. 工作经历2019年起止时间与劳动合同不符。"
+    caplog.set_level("INFO")
+    response = decide(client, w.application_a, "return", reason)
+    assert response.status_code == 302
+    page = text(client.get(response.headers["Location"]))
+    assert "已退回申请人修改" in page and "退回修改" in page
+    application = reload(db, w.application_a)
+    assert application.status is S.RETURNED and application.last_reason == reason
+    assert application.events[-1].staff_id == w.reviewer_a.id and application.decided_at is not None
+    notice = db.session.scalar(select(Notice).where(Notice.person_id == w.person_a.id, Notice.kind == "returned"))
+    assert "继续教育学时证明缺少盖章" in notice.message
+    assert audit_rows(db, "application.return")[0].data["reason"] == reason
+    assert "wang@example.com" in caplog.text and "退回修改" in caplog.text  # the mail (log backend)
+
+
+def test_pass_then_central_approves_and_the_certificate_is_extended(client, app, db):
+    w = world(db)
+    expiry = w.application_a.certificate.valid_until
+    login_as(client, w.reviewer_a)
+    assert decide(client, w.application_a, "pass").status_code == 302
+    assert reload(db, w.application_a).status is S.INITIAL_PASSED
+
+    central = app.test_client()
+    login_as(central, w.central)
+    page = client.get("/reviewer/").get_data(as_text=True)
+    assert 'data-count="submitted">0<' in page
+    home = central.get("/reviewer/").get_data(as_text=True)
+    assert 'data-count="initial_passed">1<' in home
+    detail = text(central.get(f"/reviewer/applications/details/?id={w.application_a.id}"))
+    assert "准予延续注册" in detail and "不予注册" in detail and "退回修改" not in detail
+    assert decide(central, reload(db, w.application_a), "approve").status_code == 302
+    application = reload(db, w.application_a)
+    assert application.status is S.APPROVED
+    assert application.certificate.valid_until == expiry.replace(year=expiry.year + 5)
+
+
+def test_refuse_needs_a_reason(client, db):
+    w = world(db)
+    w.application_a.status = S.INITIAL_PASSED
+    db.session.commit()
+    login_as(client, w.central)
+    assert "请填写原因" in text(decide(client, w.application_a, "refuse", ""))
+    assert decide(client, w.application_a, "refuse", "执业证所载单位已注销").status_code == 302
+    application = reload(db, w.application_a)
+    assert application.status is S.REFUSED and application.last_reason == "执业证所载单位已注销"
+
+
+def test_a_decision_in_the_wrong_state_or_role_changes_nothing(client, db):
+    w = world(db)
+    login_as(client, w.reviewer_a)
+    response = decide(client, w.application_a, "approve")  # a reviewer cannot approve
+    assert response.status_code == 403
+    assert reload(db, w.application_a).status is S.SUBMITTED
+    assert audit_rows(db, "access.denied")
+
+    w.application_a = reload(db, w.application_a)
+    w.application_a.status = S.APPROVED
+    db.session.commit()
+    response = decide(client, w.application_a, "pass")
+    page = text(client.get(response.headers["Location"]))
+    assert "不能进行此操作" in page or "已由其他人员处理" in page
+    assert reload(db, w.application_a).status is S.APPROVED
+
+
+def test_two_reviewers_deciding_at_once_one_wins_the_other_is_told(client, app, db):
+    """Both opened the detail page (same version); the second decision finds the application already decided."""
+    w = world(db)
+    from tests.factories import make_staff
+
+    colleague = make_staff("reviewer_a2", body_code="210000")
+    db.session.commit()
+    second = app.test_client()
+    login_as(client, w.reviewer_a)
+    login_as(second, colleague)
+    version = w.application_a.version
+    assert decide(client, w.application_a, "pass", version=version).status_code == 302
+    response = decide(second, w.application_a, "reject", "材料不全", version=version)
+    assert response.status_code == 302
+    page = text(second.get(response.headers["Location"]))
+    assert "该申请已由其他人员处理" in page and "您的操作未保存" in page
+    application = reload(db, w.application_a)
+    assert application.status is S.INITIAL_PASSED and application.last_reason is None
+    assert [event.action for event in application.events if event.staff_id] == ["initial_pass"]
+
+
+def test_simultaneous_flushes_one_wins_at_the_database(db):
+    """The optimistic lock itself: two sessions load the same version; the second UPDATE matches no row and the
+    reviewer gets a message, not an error page."""
+    from sqlalchemy.orm import Session
+
+    from portal.models import Staff
+    from portal.models.base import utcnow
+    from portal.services import review_queue
+    from portal.services.errors import DomainError
+
+    w = world(db)
+    mine = db.session.get(Application, w.application_a.id)
+    reviewer = db.session.get(Staff, w.reviewer_a.id)
+    assert mine.status is S.SUBMITTED  # loaded before the other decision
+    with Session(db.engine) as other:  # another worker process, deciding first
+        other.get(Application, w.application_a.id).status = S.INITIAL_PASSED
+        other.commit()
+    with pytest.raises(DomainError) as refused:
+        review_queue.decide(mine, reviewer, "reject", "材料不全", utcnow())
+    db.session.rollback()
+    assert "已被其他审核人员处理" in str(refused.value)
+    assert reload(db, w.application_a).status is S.INITIAL_PASSED
+
+
+def test_a_mail_failure_keeps_the_decision_and_warns(client, db, monkeypatch):
+    w = world(db)
+
+    def broken(*args, **kwargs):
+        raise MailError()
+
+    monkeypatch.setattr("portal.reviewer.mailer.send_mail", broken)
+    login_as(client, w.reviewer_a)
+    response = decide(client, w.application_a, "return", "请补充继续教育证明")
+    page = text(client.get(response.headers["Location"]))
+    assert "通知邮件未能发出" in page
+    assert reload(db, w.application_a).status is S.RETURNED
+    assert audit_rows(db, "mail.failed")
