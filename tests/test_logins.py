@@ -101,14 +101,25 @@ def test_a_stale_token_is_refused_by_the_user_loader(app, db):
 def test_a_captcha_challenge_answers_once(db):
     now = utcnow()
     challenge_id, text = new_challenge("secret", now, timedelta(minutes=5))
+    db.session.commit()  # the image request ends before the form is submitted
     assert consume_challenge(challenge_id, text.lower(), "secret", now)
+    assert not consume_challenge(challenge_id, text, "secret", now)
+
+
+def test_a_challenge_stays_spent_when_the_request_rolls_back(db):
+    now = utcnow()
+    challenge_id, text = new_challenge("secret", now, timedelta(minutes=5))
+    db.session.commit()
+    assert not consume_challenge(challenge_id, "wrong", "secret", now)
+    db.session.rollback()
     assert not consume_challenge(challenge_id, text, "secret", now)
 
 
 def test_a_wrong_or_expired_captcha_answer_is_refused_and_spent(db):
     now = utcnow()
     challenge_id, text = new_challenge("secret", now, timedelta(minutes=5))
+    late_id, late_text = new_challenge("secret", now, timedelta(minutes=5))
+    db.session.commit()
     assert not consume_challenge(challenge_id, "XXXX" if text != "XXXX" else "YYYY", "secret", now)
     assert not consume_challenge(challenge_id, text, "secret", now)
-    late_id, late_text = new_challenge("secret", now, timedelta(minutes=5))
     assert not consume_challenge(late_id, late_text, "secret", now + timedelta(minutes=6))

@@ -24,12 +24,18 @@ def new_challenge(secret: str, now: datetime, ttl: timedelta) -> tuple[str, str]
 
 
 def consume_challenge(challenge_id: str | None, answer: str | None, secret: str, now: datetime) -> bool:
-    """Check an answer and delete the challenge whatever the outcome (single use)."""
+    """Check an answer; the challenge is deleted whatever the outcome (single use).
+
+    The delete runs in its own transaction, so a challenge stays spent even when the request's transaction is
+    rolled back afterwards, and two concurrent requests cannot both use it (DELETE … RETURNING answers once).
+    """
     if not challenge_id:
         return False
-    challenge = db.session.get(CaptchaChallenge, challenge_id)
-    if challenge is None:
+    table = CaptchaChallenge.__table__
+    with db.engine.begin() as connection:
+        spent = connection.execute(
+            delete(table).where(table.c.id == challenge_id).returning(table.c.answer_digest, table.c.expires_at)
+        ).first()
+    if spent is None:
         return False
-    db.session.delete(challenge)
-    db.session.flush()
-    return challenge.expires_at >= now and answers_match(answer, challenge.answer_digest, secret)
+    return spent.expires_at >= now and answers_match(answer, spent.answer_digest, secret)
