@@ -13,12 +13,23 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     """Build the app. ``config`` is a Config class, or a mapping of overrides (tests); nothing here touches the DB."""
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
+    register_proxy(app)
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+def register_proxy(app: Flask) -> None:
+    """Behind N reverse proxies (``PORTAL_PROXY_COUNT``), trust their X-Forwarded-* headers, so that rate limits
+    and audit rows see the client's address rather than the proxy's."""
+    count = app.config["PROXY_COUNT"]
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def register_extensions(app: Flask) -> None:

@@ -60,6 +60,7 @@ class Config:
     UPLOAD_MAX_BYTES = 5 * 1024 * 1024
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
 
+    PROXY_COUNT = 0  #: reverse proxies in front of the app (nginx: 1), for the client address
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
 

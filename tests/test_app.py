@@ -78,3 +78,10 @@ def test_prefixed_environment_settings_are_read(monkeypatch, database_url):
 def test_models_and_migrations_agree(db):
     """``flask db check``: the migrations produce exactly the models' schema."""
     migrate_check()
+
+
+def test_behind_a_proxy_the_client_address_is_the_forwarded_one(database_url):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "PROXY_COUNT": 1})
+    app.add_url_rule("/_addr", "addr", lambda: __import__("flask").request.remote_addr)
+    response = app.test_client().get("/_addr", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert response.get_data(as_text=True) == "203.0.113.7"
