@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from flask import request
 from flask_migrate import check as migrate_check
 
 from portal import create_app
@@ -82,6 +83,6 @@ def test_models_and_migrations_agree(db):
 
 def test_behind_a_proxy_the_client_address_is_the_forwarded_one(database_url):
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "PROXY_COUNT": 1})
-    app.add_url_rule("/_addr", "addr", lambda: __import__("flask").request.remote_addr)
+    app.add_url_rule("/_addr", "addr", lambda: request.remote_addr)
     response = app.test_client().get("/_addr", headers={"X-Forwarded-For": "203.0.113.7"})
     assert response.get_data(as_text=True) == "203.0.113.7"

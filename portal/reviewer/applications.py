@@ -25,6 +25,11 @@ from .mailer import mail_applicant
 S = ApplicationStatus
 INITIAL_DECISIONS = ("pass", "return", "reject")
 FINAL_DECISIONS = ("approve", "refuse")
+REASON_LABELS = {
+    "return": _l("退回原因（需要补正的全部内容）"),
+    "reject": _l("初审不通过的理由"),
+    "refuse": _l("不予注册的理由"),
+}
 SUCCESS = {
     "pass": _l("已初审通过，申请已转注册管理中心审批。"),
     "return": _l("已退回申请人修改，退回原因已显示在申请人的个人页面。"),
@@ -37,6 +42,10 @@ SUCCESS = {
 def _status_badge(view, context, model, name):
     return Markup('<span class="badge badge-status badge-{}">{}</span>').format(model.status.value,
                                                                               model.status.label)
+
+
+def _number_link(view, context, model, name):
+    return Markup('<a href="{}">{}</a>').format(url_for(".details_view", id=model.id), model.number)
 
 
 def _when(view, context, model, name):
@@ -61,6 +70,7 @@ class ApplicationView(ReviewerModelView):
         "last_reason": _l("理由"),
     }
     column_formatters = {
+        "number": _number_link,
         "person.id_number": lambda v, c, m, n: mask_id_number(m.person.id_number),
         "category": lambda v, c, m, n: _category(m),
         "kind": lambda v, c, m, n: m.kind.label,
@@ -139,6 +149,8 @@ class ApplicationView(ReviewerModelView):
             else:
                 forms[decision] = DecisionForm(prefix=decision, formdata=None, id=application.id,
                                                version=application.version)
+            if decision in REASON_LABELS:
+                forms[decision].reason.label.text = REASON_LABELS[decision]
         history = db.session.scalars(
             select(Application).where(Application.person_id == application.person_id,
                                       Application.submitted_at.is_not(None))

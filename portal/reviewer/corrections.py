@@ -51,6 +51,8 @@ class CorrectionView(ReviewerModelView):
                      "fields": _l("更正项目"), "body.name": _l("提交机构"), "fax_date": _l("传真日期"),
                      "status": _l("状态"), "decided_at": _l("答复时间")}
     column_formatters = {
+        "person.name": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(url_for(".details_view", id=m.id),
+                                                                              m.person.name),
         "person.id_number": lambda v, c, m, n: mask_id_number(m.person.id_number),
         "fields": _fields,
         "status": _status_badge,

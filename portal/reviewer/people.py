@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, make_response, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import select
 
 from ..extensions import db
@@ -43,6 +44,7 @@ class PersonView(ReviewerModelView):
                      "category": _l("专业类别"), "body.name": _l("注册机构"), "email": _l("邮箱"),
                      "lock": _l("锁定")}
     column_formatters = {
+        "name": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(url_for(".details_view", id=m.id), m.name),
         "id_type": lambda v, c, m, n: m.id_type.label,
         "id_number": lambda v, c, m, n: mask_id_number(m.id_number),
         "category": lambda v, c, m, n: m.category.label if m.category else "",

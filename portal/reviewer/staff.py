@@ -133,11 +133,11 @@ class AuditLogView(CentralOnlyModelView):
 
     can_view_details = True
     column_list = ["created_at", "actor_label", "action", "summary", "ip"]
-    column_details_list = ["created_at", "actor_kind", "actor_label", "action", "target_type", "target_id", "body",
+    column_details_list = ["created_at", "actor_kind", "actor_label", "action", "target_type", "target_id", "body_id",
                            "summary", "data", "ip"]
     column_labels = {"created_at": _l("时间"), "actor_kind": _l("操作人类型"), "actor_label": _l("操作人"),
                      "action": _l("操作"), "target_type": _l("对象类型"), "target_id": _l("对象编号"),
-                     "body": _l("注册机构"), "summary": _l("摘要"), "data": _l("详细信息"), "ip": _l("IP 地址")}
+                     "body_id": _l("注册机构编号"), "summary": _l("摘要"), "data": _l("详细信息"), "ip": _l("IP 地址")}
     column_formatters = {"created_at": lambda v, c, m, n: format_datetime(m.created_at, "yyyy-MM-dd HH:mm:ss"),
                          "data": _data}
     column_filters = [
