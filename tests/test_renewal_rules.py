@@ -188,3 +188,56 @@ def test_submission_lists_every_problem_at_once(db, holder):
     with pytest.raises(DomainError, match="不足48学时"):
         renewal.submit_renewal(application, holder, date(2026, 1, 10), utcnow(), RULES)
     assert application.status is ApplicationStatus.DRAFT and application.snapshot is None
+
+
+def _ready_to_submit(db, holder):
+    """A draft with every step done, 48 hours and one work row."""
+    from tests.factories import body
+    from tests.test_renewal_support import CREDIT_CODE, PERSONAL
+
+    application = renewal.start_renewal(holder, date(2026, 1, 10), RULES)
+    employer = {"name": "新单位", "credit_code": CREDIT_CODE, "kind": "service", "address": "沈阳市", "contact_person":
+                "赵敏", "contact_phone": "024-23456789", "body_id": body("210000").id}
+    application.draft = {**application.draft, "personal": PERSONAL, "employer": employer,
+                         "completed": ["personal", "employer", "education", "work", "preview"]}
+    db.session.add(ContinuingEducation(person_id=holder.id, course="c", organiser="o", start_date=date(2025, 1, 1),
+                                       end_date=date(2025, 1, 3), hours=48))
+    db.session.add(WorkHistory(person_id=holder.id, start_date=date(2000, 1, 1), employer_name="新单位"))
+    db.session.flush()
+    return application
+
+
+def test_submit_keeps_an_existing_employer_record(db, holder):
+    from portal.models import Employer, EmployerKind
+    from tests.test_renewal_support import CREDIT_CODE
+
+    existing = Employer(name="辽宁华信化工有限公司", credit_code=CREDIT_CODE, kind=EmployerKind.PRODUCTION,
+                        address="原地址")
+    db.session.add(existing)
+    application = _ready_to_submit(db, holder)
+    renewal.submit_renewal(application, holder, date(2026, 1, 10), utcnow(), RULES)
+    assert holder.employer is existing
+    assert (existing.name, existing.address, existing.contact_person) == ("辽宁华信化工有限公司", "原地址", "赵敏")
+    assert holder.employer_kind is EmployerKind.SERVICE
+    assert application.snapshot["employer"]["name"] == "新单位"  # the form shows what the applicant entered
+    assert application.snapshot["employer"]["kind"] == "安全生产专业服务机构"
+
+
+def test_submit_when_another_applicant_just_added_the_employer(db, holder, monkeypatch):
+    from portal.models import Employer
+    from tests.test_renewal_support import CREDIT_CODE
+
+    db.session.add(Employer(name="辽宁华信化工有限公司", credit_code=CREDIT_CODE))
+    application = _ready_to_submit(db, holder)
+    lookups = []
+    real = renewal._employer_by_code
+
+    def not_seen_the_first_time(code):
+        lookups.append(code)
+        return None if len(lookups) == 1 else real(code)
+
+    monkeypatch.setattr(renewal, "_employer_by_code", not_seen_the_first_time)
+    renewal.submit_renewal(application, holder, date(2026, 1, 10), utcnow(), RULES)
+    assert holder.employer.name == "辽宁华信化工有限公司"
+    assert db.session.scalar(sa.select(sa.func.count(Employer.id))) == 1
+    assert application.status is ApplicationStatus.SUBMITTED

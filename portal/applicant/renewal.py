@@ -17,7 +17,7 @@ from ..services.errors import DomainError
 from ..transaction import rollback_only
 from . import bp
 from .renewal_forms import ActionForm, EmployerForm, PersonalForm, SubmitForm
-from .renewal_wizard import current_person, render_step, rules, show_error, step_url, today, wizard_step
+from .renewal_wizard import current_person, remember_step, render_step, rules, show_error, step_url, today, wizard_step
 
 
 @bp.get("/renewal/")
@@ -62,7 +62,7 @@ def renewal_personal(application, person):
         else:
             return redirect(step_url("employer"))
     elif request.method == "GET":
-        renewal.visit_step(application, "personal")
+        remember_step(application, person, "personal")
     return render_step("applicant/renewal/personal.html", application, person, "personal", form=form)
 
 
@@ -82,7 +82,7 @@ def renewal_employer(application, person):
         else:
             return redirect(step_url("education"))
     elif request.method == "GET":
-        renewal.visit_step(application, "employer")
+        remember_step(application, person, "employer")
     return render_step("applicant/renewal/employer.html", application, person, "employer", form=form)
 
 
@@ -90,7 +90,7 @@ def renewal_employer(application, person):
 @wizard_step("preview")
 def renewal_preview(application, person):
     """Step 5 预览: the 延续注册申请表 exactly as it will print, with anything still blocking 上报."""
-    renewal.mark_previewed(application, person)
+    remember_step(application, person, "preview")
     snapshot = renewal.build_snapshot(application, person, today(), rules())
     return render_step("applicant/renewal/preview.html", application, person, "preview",
                        form_html=render_form_html(snapshot, application.number),
@@ -115,7 +115,7 @@ def renewal_submit(application, person):
         else:
             return redirect(url_for("applicant.application_detail", application_id=application.id, submitted=1))
     elif request.method == "GET":
-        renewal.visit_step(application, "submit")
+        remember_step(application, person, "submit")
     problems = renewal.submission_problems(application, person, today(), rules())
     return render_step("applicant/renewal/submit.html", application, person, "submit", form=form,
                        problems=problems, resubmission=application.status is renewal.S.RETURNED)

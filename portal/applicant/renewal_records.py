@@ -10,7 +10,7 @@ from ..services import renewal
 from ..services.errors import DomainError, NotFound
 from . import bp
 from .renewal_forms import ActionForm, EducationForm, WorkForm
-from .renewal_wizard import render_step, rules, show_error, step_url, today, wizard_step
+from .renewal_wizard import remember_step, render_step, rules, show_error, step_url, today, wizard_step
 
 # --- step 3: 继续教育信息 -------------------------------------------------------------------------------
 
@@ -35,7 +35,7 @@ def renewal_education(application, person):
             flash(_("已添加一条继续教育记录。"), "success")
             return redirect(step_url("education"))
     elif request.method == "GET":
-        renewal.visit_step(application, "education")
+        remember_step(application, person, "education")
     return _education_page(application, person, form)
 
 
@@ -72,7 +72,11 @@ def renewal_education_delete(application, person, entry_id: int):
 @wizard_step("education")
 def renewal_education_next(application, person):
     """Step 3 done → step 4 (the 学时 total is enforced at 上报)."""
-    renewal.finish_education(application, person)
+    try:
+        renewal.finish_education(application, person)
+    except DomainError as error:
+        show_error(None, error)
+        return redirect(step_url("education"))
     return redirect(step_url("work"))
 
 
@@ -98,7 +102,7 @@ def renewal_work(application, person):
             flash(_("已添加一条工作经历。"), "success")
             return redirect(step_url("work"))
     elif request.method == "GET":
-        renewal.visit_step(application, "work")
+        remember_step(application, person, "work")
     return _work_page(application, person, form)
 
 

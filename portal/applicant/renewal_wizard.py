@@ -95,6 +95,18 @@ def render_step(template: str, application: Application, person: Person, step: s
                            steps=navigator(application, step), eligibility=eligibility, **context)
 
 
+def remember_step(application: Application, person: Person, step: str) -> None:
+    """Note the step being viewed (for resuming) — or, for 预览, that the form has been seen. A concurrent
+    change of the draft (two tabs) only skips the note: the page is shown anyway."""
+    try:
+        if step == "preview":
+            renewal.mark_previewed(application, person)
+        else:
+            renewal.visit_step(application, step)
+    except DomainError:
+        rollback_only()
+
+
 def show_error(form, error: DomainError) -> None:
     """Undo what the service changed and put its message beside the field it names (or above the form)."""
     rollback_only()

@@ -648,10 +648,14 @@ def _apply_to_profile(application: Application, person: Person) -> None:
     for name, value in personal.items():
         setattr(person, name, value or None)
     employer_data = clean_employer(draft.get("employer", {}), application.certificate)
-    employer = db.session.scalar(select(Employer).where(Employer.credit_code == employer_data["credit_code"]))
+    employer = _employer_by_code(employer_data["credit_code"])
     if employer is None:
-        employer = Employer(credit_code=employer_data["credit_code"], name=employer_data["name"])
-        db.session.add(employer)
+        try:
+            with db.session.begin_nested():  # another applicant may be adding the same employer right now
+                employer = Employer(credit_code=employer_data["credit_code"], name=employer_data["name"])
+                db.session.add(employer)
+        except IntegrityError:
+            employer = _employer_by_code(employer_data["credit_code"])
     # Fill what the shared employer record lacks; never overwrite what another applicant's form gave.
     for name in ("kind", "address", "contact_person", "contact_phone"):
         if not getattr(employer, name):
@@ -659,6 +663,10 @@ def _apply_to_profile(application: Application, person: Person) -> None:
     person.employer = employer
     person.employer_kind = EmployerKind(employer_data["kind"])
     db.session.flush()
+
+
+def _employer_by_code(code: str) -> Employer | None:
+    return db.session.scalar(select(Employer).where(Employer.credit_code == code))
 
 
 def withdraw_application(application: Application, person: Person, now: datetime) -> Application:
