@@ -43,6 +43,9 @@ class AuditedModelView(CentralOnlyModelView):
     can_create = True
     can_edit = True
     simple_list_pager = False  # small tables
+    #: Flask-Admin's bulk delete passes the ids as text, which PostgreSQL refuses for integer keys; rows are
+    #: deleted one at a time from the list instead
+    action_disallowed_list = ["delete"]
     audit_name = "record"
 
     def describe(self, model) -> str:
