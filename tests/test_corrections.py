@@ -183,6 +183,7 @@ def test_reviewer_files_with_a_scan_and_central_applies(client, app, db):
     scan = central.get(f"/reviewer/corrections/scan/?id={correction.id}")
     assert scan.data == PNG and scan.mimetype == "image/png"
     assert scan.headers["X-Content-Type-Options"] == "nosniff"
+    assert [row.actor_label for row in audit_rows(db, "correction.scan_view")] == ["central"]
     response = post(central, "/reviewer/corrections/apply/", {"id": correction.id})
     assert "已予以更正" in text(central.get(response.headers["Location"]))
     db.session.expire_all()

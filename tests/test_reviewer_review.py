@@ -114,6 +114,7 @@ def test_detail_shows_the_full_form_and_logs_the_opening(client, db):
 
     pdf = client.get(f"/reviewer/applications/pdf/?id={w.application_a.id}")
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    assert audit_rows(db, "application.pdf")[0].target_id == w.application_a.id
 
 
 def test_return_requires_a_reason_and_then_reaches_the_applicant(client, db, caplog):

@@ -197,6 +197,7 @@ class ApplicationView(ReviewerModelView):
         application = self.get_one(request.args.get("id"))
         if not application.snapshot:
             abort(404)
+        review_queue.record_opening(application, current_staff(), "application.pdf")
         data = render_application_pdf(application)
         response = Response(data, mimetype="application/pdf")
         response.headers["Content-Disposition"] = f'inline; filename="{application.number}.pdf"'

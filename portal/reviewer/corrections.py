@@ -133,8 +133,11 @@ class CorrectionView(ReviewerModelView):
 
     @expose("/details/")
     def details_view(self):
-        """A request: old → new values, reason, fax details and scan, and its status or the center's buttons."""
-        return self._render(self.get_one(request.args.get("id")))
+        """A request: old → new values (full ID numbers: the opening is audit-logged), reason, fax details and
+        scan, and its status or the center's buttons."""
+        correction = self.get_one(request.args.get("id"))
+        review_queue.record_correction_opening(correction, current_staff(), "correction.view")
+        return self._render(correction)
 
     def _render(self, correction: IdentityCorrection, refuse_form: ReasonForm | None = None):
         staff = current_staff()
@@ -153,6 +156,7 @@ class CorrectionView(ReviewerModelView):
         correction = self.get_one(request.args.get("id"))
         if correction.scan is None:
             abort(404)
+        review_queue.record_correction_opening(correction, current_staff(), "correction.scan_view")
         response = Response(correction.scan, mimetype=correction.scan_content_type or "application/octet-stream")
         name = correction.scan_filename or "scan"
         response.headers["Content-Disposition"] = f'inline; filename="{secure_filename(name) or "scan"}"'

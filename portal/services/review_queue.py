@@ -118,11 +118,19 @@ def decide(application: Application, staff: Staff, decision: str, reason: str | 
     return transition(application, staff, now)
 
 
-def record_opening(application: Application, staff: Staff) -> None:
-    """Opening an application's detail shows the full ID number: that is audit-logged."""
-    record("application.view", f"查看申请 {application.number}（{application.person.name}，"
-                               f"{application.person.masked_id_number}）",
+def record_opening(application: Application, staff: Staff, action: str = "application.view") -> None:
+    """Opening an application's detail or its PDF shows the full ID number: that is audit-logged."""
+    what = "申请表 PDF" if action == "application.pdf" else "申请"
+    record(action, f"查看{what} {application.number}（{application.person.name}，"
+                   f"{application.person.masked_id_number}）",
            staff=staff, target=application, body_id=application.body_id)
+
+
+def record_correction_opening(correction: IdentityCorrection, staff: Staff, action: str) -> None:
+    """A correction request shows the old and new ID numbers in full (and its fax scan): opening it is logged."""
+    what = "传真扫描件" if action == "correction.scan_view" else "证件信息更正申请"
+    record(action, f"查看{what} #{correction.id}（{correction.person.name}，{correction.person.masked_id_number}）",
+           staff=staff, target=correction, body_id=correction.body_id)
 
 
 def record_person_opening(person: Person, staff: Staff) -> None:
