@@ -3,7 +3,7 @@ registration bodies and the staff of the management center. ``init_console(app)`
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, abort, request
 from flask_babel import lazy_gettext as _l
 
 #: every endpoint of the console starts with "reviewer" (portal/auth.py sends those to the console login)
@@ -70,3 +70,13 @@ def init_console(app: Flask) -> None:
     home.applications = applications
     home.corrections = corrections
     app.extensions["reviewer_console"] = admin
+    app.before_request(_refuse_nul_bytes)
+
+
+def _refuse_nul_bytes():
+    """A NUL character in a console URL or form is never legitimate and PostgreSQL refuses it in text: answer 400
+    (a readable error page) instead of letting it reach a query."""
+    if request.path.startswith("/reviewer") and any(
+            "\x00" in value for source in (request.args, request.form) for values in source.listvalues()
+            for value in values):
+        abort(400)

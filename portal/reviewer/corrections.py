@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from werkzeug.utils import secure_filename
 
-from ..extensions import db
 from ..models import CorrectionStatus, IdentityCorrection, Person
 from ..models.base import utcnow
 from ..services import review_queue
@@ -88,7 +87,7 @@ class CorrectionView(ReviewerModelView):
         person = review_queue.get_in_scope(Person, person_id, staff)
         if person is None:
             if review_queue.exists(Person, person_id):
-                deny(db.session.get(Person, int(person_id)),
+                deny(review_queue.get_any(Person, person_id),
                      f"{staff.username} 试图为其他注册机构的人员 #{person_id} 提交证件信息更正")
             abort(404)
         return person

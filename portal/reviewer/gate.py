@@ -27,6 +27,8 @@ from ..services.audit import record
 from ..validators import mask_id_number
 
 LOGIN_ENDPOINT = "reviewer_auth.login"
+#: the last list page one may ask for (deeper pages are refused: use the search and filters)
+MAX_PAGE = 10_000
 PASSWORD_ENDPOINT = "reviewer_auth.password"  # noqa: S105 - an endpoint name, not a password
 
 
@@ -153,19 +155,23 @@ class ReviewerModelView(ConsoleGate, ModelView):
     def get_one(self, id):
         """The record by id within the staff's jurisdiction; 404 (audit-logged when it exists elsewhere)."""
         staff = current_staff()
-        if self.scoped_model:
-            obj = review_queue.get_in_scope(self.model, id, staff)
+        if not self.scoped_model:
+            obj = review_queue.get_any(self.model, id)
         else:
-            try:
-                obj = db.session.get(self.model, int(id))
-            except (TypeError, ValueError):
-                obj = None
-        if obj is None:
-            if self.scoped_model and review_queue.exists(self.model, id):
-                deny(db.session.get(self.model, int(id)),
+            obj = review_queue.get_in_scope(self.model, id, staff)
+            if obj is None and review_queue.exists(self.model, id):
+                deny(review_queue.get_any(self.model, id),
                      f"{staff.username} 试图访问其他注册机构的{self.model.__name__} #{id}")
+        if obj is None:
             abort(404)
         return obj
+
+    def _get_list_extra_args(self):
+        """The list's URL arguments, with a page number the database accepts (no negative or huge offsets)."""
+        args = super()._get_list_extra_args()
+        if args.page is not None and not 0 <= args.page <= MAX_PAGE:
+            args.page = 0
+        return args
 
 
 class CentralOnlyModelView(ReviewerModelView):

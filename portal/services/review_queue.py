@@ -41,22 +41,33 @@ def in_scope(obj, staff: Staff) -> bool:
     return getattr(obj, SCOPE_COLUMNS[type(obj)].key) == staff.body_id
 
 
-def get_in_scope(model, pk, staff: Staff):
-    """The record ``pk`` of ``model`` if ``staff`` may see it, else None (missing and foreign look the same)."""
+MAX_ID = 2**31 - 1
+
+
+def parse_id(value) -> int | None:
+    """A record id from a URL or a form: a positive integer the database can hold, else None."""
     try:
-        pk = int(pk)
+        pk = int(value)
     except (TypeError, ValueError):
         return None
-    obj = db.session.get(model, pk)
+    return pk if 0 < pk <= MAX_ID else None
+
+
+def get_any(model, pk):
+    """The record ``pk`` of ``model`` whoever it belongs to, or None."""
+    pk = parse_id(pk)
+    return db.session.get(model, pk) if pk is not None else None
+
+
+def get_in_scope(model, pk, staff: Staff):
+    """The record ``pk`` of ``model`` if ``staff`` may see it, else None (missing and foreign look the same)."""
+    obj = get_any(model, pk)
     return obj if obj is not None and in_scope(obj, staff) else None
 
 
 def exists(model, pk) -> bool:
     """Whether the record exists at all (to tell a foreign record, worth an audit row, from a typo)."""
-    try:
-        return db.session.get(model, int(pk)) is not None
-    except (TypeError, ValueError):
-        return False
+    return get_any(model, pk) is not None
 
 
 def pending_counts(staff: Staff) -> dict[str, int]:
