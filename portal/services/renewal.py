@@ -43,6 +43,17 @@ from ..validators import CreditCodeError, IdNumberError, birth_date_from_id, val
 from . import applications as transitions
 from .dates import add_months, age_on
 from .errors import DomainError, NotFound
+from .fields import optional, required, text
+from .records import (  # noqa: F401 - part of this module's interface for the views
+    MAX_HOURS_PER_ENTRY,
+    check_work_history,
+    clean_education,
+    clean_work,
+    education_rows,
+    get_education,
+    get_work,
+    work_rows,
+)
 
 S = ApplicationStatus
 
@@ -58,9 +69,6 @@ STEP_LABELS = {
 }
 #: statuses in which the applicant edits the application in the wizard
 EDITABLE = (S.DRAFT, S.RETURNED)
-#: dates before this are typing mistakes
-EARLIEST_DATE = date(1950, 1, 1)
-MAX_HOURS_PER_ENTRY = 200
 PERSONAL_FIELDS = ("education", "major", "title", "mobile", "email", "address", "postcode")
 EMPLOYER_FIELDS = ("name", "credit_code", "kind", "address", "contact_person", "contact_phone", "body_id")
 _MOBILE_RE = re.compile(r"1[3-9]\d{9}")
@@ -291,10 +299,10 @@ def _require_editable(application: Application, person: Person) -> None:
 
 def clean_personal(data: dict) -> dict:
     """Check the editable personal fields; name, ID, gender and birth date are identity fields (read-only)."""
-    values = {name: _text(data.get(name)) for name in PERSONAL_FIELDS}
-    _required(values, "education", _l("学历"), 20)
-    _required(values, "major", _l("所学专业"), 50)
-    _optional(values, "title", 50)
+    values = {name: text(data.get(name)) for name in PERSONAL_FIELDS}
+    required(values, "education", _l("学历"), 20)
+    required(values, "major", _l("所学专业"), 50)
+    optional(values, "title", 50)
     if not _MOBILE_RE.fullmatch(values["mobile"]):
         raise DomainError(_l("请填写11位手机号码。"), field="mobile")
     if values["email"]:
@@ -302,8 +310,8 @@ def clean_personal(data: dict) -> dict:
             values["email"] = validate_email(values["email"], check_deliverability=False).normalized
         except EmailNotValidError as error:
             raise DomainError(_l("电子邮箱格式不正确。"), field="email") from error
-        _optional(values, "email", 120)
-    _required(values, "address", _l("通讯地址"), 200)
+        optional(values, "email", 120)
+    required(values, "address", _l("通讯地址"), 200)
     if values["postcode"] and not _POSTCODE_RE.fullmatch(values["postcode"]):
         raise DomainError(_l("邮政编码应为6位数字。"), field="postcode")
     return values
@@ -326,8 +334,8 @@ def reviewing_bodies() -> list[Body]:
 
 def clean_employer(data: dict, certificate: Certificate | None) -> dict:
     """Check the employer (name, 统一社会信用代码, 单位属性, address, contact) and the reviewing body."""
-    values = {name: _text(data.get(name)) for name in EMPLOYER_FIELDS if name != "body_id"}
-    _required(values, "name", _l("单位名称"), 200)
+    values = {name: text(data.get(name)) for name in EMPLOYER_FIELDS if name != "body_id"}
+    required(values, "name", _l("单位名称"), 200)
     try:
         values["credit_code"] = validate_credit_code(values["credit_code"])
     except CreditCodeError as error:
@@ -336,8 +344,8 @@ def clean_employer(data: dict, certificate: Certificate | None) -> dict:
         values["kind"] = EmployerKind(values["kind"]).value
     except ValueError as error:
         raise DomainError(_l("请选择单位属性。"), field="kind") from error
-    _required(values, "address", _l("单位地址"), 200)
-    _required(values, "contact_person", _l("联系人"), 50)
+    required(values, "address", _l("单位地址"), 200)
+    required(values, "contact_person", _l("联系人"), 50)
     if not _PHONE_RE.fullmatch(values["contact_phone"]):
         raise DomainError(_l("请填写正确的联系电话。"), field="contact_phone")
     try:
@@ -386,30 +394,13 @@ def education_summary(person: Person, certificate: Certificate | None, today: da
     """Entries entirely inside the current period (the certificate's valid_from .. today) count."""
     period_from = certificate.valid_from if certificate else None
     entries = []
-    for entry in _education_rows(person):
+    for entry in education_rows(person):
         counted = period_from is not None and entry.start_date >= period_from and entry.end_date <= today
         entries.append((entry, counted))
     summary = EducationSummary(entries, period_from, today, rules.ce_hours_required)
     summary.total = sum(entry.hours for entry, counted in entries if counted)
     return summary
 
-
-def _education_rows(person: Person) -> list[ContinuingEducation]:
-    return list(db.session.scalars(select(ContinuingEducation).where(ContinuingEducation.person_id == person.id)
-                                   .order_by(ContinuingEducation.start_date, ContinuingEducation.id)))
-
-
-def clean_education(data: dict, today: date) -> dict:
-    """A CE entry: course, organiser, dates ordered and not in the future, 学时 1..200."""
-    values = {"course": _text(data.get("course")), "organiser": _text(data.get("organiser"))}
-    _required(values, "course", _l("培训课程"), 100)
-    _required(values, "organiser", _l("培训机构"), 100)
-    values["start_date"], values["end_date"] = _period(data, today, open_end=False)
-    hours = data.get("hours")
-    if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= MAX_HOURS_PER_ENTRY:
-        raise DomainError(_l("学时应为1至%(max)d之间的整数。", max=MAX_HOURS_PER_ENTRY), field="hours")
-    values["hours"] = hours
-    return values
 
 
 def add_education(application: Application, person: Person, data: dict, today: date) -> ContinuingEducation:
@@ -420,12 +411,6 @@ def add_education(application: Application, person: Person, data: dict, today: d
     db.session.flush()
     return entry
 
-
-def get_education(person: Person, entry_id: int) -> ContinuingEducation:
-    entry = db.session.get(ContinuingEducation, entry_id)
-    if entry is None or entry.person_id != person.id:
-        raise NotFound(_l("记录不存在。"))
-    return entry
 
 
 def update_education(application: Application, person: Person, entry_id: int, data: dict,
@@ -455,41 +440,6 @@ def finish_education(application: Application, person: Person) -> None:
 # --- step 4: 工作经历 ---------------------------------------------------------------------------------
 
 
-def work_rows(person: Person) -> list[WorkHistory]:
-    return list(db.session.scalars(select(WorkHistory).where(WorkHistory.person_id == person.id)
-                                   .order_by(WorkHistory.start_date, WorkHistory.id)))
-
-
-def clean_work(data: dict, today: date) -> dict:
-    """A work-history row: dates ordered and not in the future (no end date = 至今), employer, position, duties."""
-    values = {"employer_name": _text(data.get("employer_name")), "position": _text(data.get("position")),
-              "duties": _text(data.get("duties"))}
-    _required(values, "employer_name", _l("工作单位"), 200)
-    _optional(values, "position", 100)
-    _optional(values, "duties", 500)
-    values["start_date"], values["end_date"] = _period(data, today, open_end=True)
-    values["position"] = values["position"] or None
-    values["duties"] = values["duties"] or None
-    return values
-
-
-def check_work_history(rows: list, today: date) -> None:
-    """No two periods overlap; only the latest row may run 至今 (no end date)."""
-    ordered = sorted(rows, key=lambda row: row.start_date)
-    for previous, row in zip(ordered, ordered[1:], strict=False):
-        if row.start_date <= (previous.end_date or today):
-            message = _l("工作经历的时间不能重叠：%(a)s 与 %(b)s。", a=_describe(previous), b=_describe(row))
-            if previous.end_date is None:
-                message = _l("%(overlap)s只有最近的一段工作经历可以填写“至今”（结束日期留空）。", overlap=message)
-            raise DomainError(message, field="start_date")
-
-
-def _describe(row) -> str:
-    if row.end_date is None:
-        return str(_l("%(start)s至今（%(employer)s）", start=row.start_date.isoformat(), employer=row.employer_name))
-    return str(_l("%(start)s至%(end)s（%(employer)s）", start=row.start_date.isoformat(),
-                  end=row.end_date.isoformat(), employer=row.employer_name))
-
 
 def add_work(application: Application, person: Person, data: dict, today: date) -> WorkHistory:
     """Step 4, 添加: add a work-history row; the whole history must stay free of overlaps."""
@@ -500,12 +450,6 @@ def add_work(application: Application, person: Person, data: dict, today: date) 
     db.session.flush()
     return row
 
-
-def get_work(person: Person, row_id: int) -> WorkHistory:
-    row = db.session.get(WorkHistory, row_id)
-    if row is None or row.person_id != person.id:
-        raise NotFound(_l("记录不存在。"))
-    return row
 
 
 def update_work(application: Application, person: Person, row_id: int, data: dict, today: date) -> WorkHistory:
@@ -684,36 +628,3 @@ def _employer_kind_text(code) -> str:
         return EmployerKind(code).text
     except ValueError:
         return ""
-
-
-def _text(value) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _required(values: dict, name: str, label, max_length: int) -> None:
-    if not values[name]:
-        raise DomainError(_l("请填写%(label)s。", label=label), field=name)
-    _optional(values, name, max_length)
-
-
-def _optional(values: dict, name: str, max_length: int) -> None:
-    if len(values[name]) > max_length:
-        raise DomainError(_l("不能超过%(max)d个字。", max=max_length), field=name)
-
-
-def _period(data: dict, today: date, *, open_end: bool) -> tuple[date, date | None]:
-    start, end = data.get("start_date"), data.get("end_date")
-    if not isinstance(start, date):
-        raise DomainError(_l("请填写开始日期。"), field="start_date")
-    if end is None and not open_end:
-        raise DomainError(_l("请填写结束日期。"), field="end_date")
-    if start < EARLIEST_DATE:
-        raise DomainError(_l("开始日期不正确。"), field="start_date")
-    if start > today:
-        raise DomainError(_l("开始日期不能晚于今天。"), field="start_date")
-    if end is not None:
-        if end > today:
-            raise DomainError(_l("结束日期不能晚于今天。"), field="end_date")
-        if end < start:
-            raise DomainError(_l("结束日期不能早于开始日期。"), field="end_date")
-    return start, end
