@@ -108,7 +108,7 @@ def return_for_changes(application: Application, staff: Staff, reason: str, now:
     reason = _required_reason(reason)
     _decide(application, staff, S.RETURNED, "return", reason, now)
     notify(application.person, "returned",
-           f"您的延续注册申请（申请编号 {application.number}）被退回修改，原因：{reason}。"
+           f"您的延续注册申请（申请编号 {application.number}）被退回修改，原因：{_sentence(reason)}"
            "请登录系统修改后重新上报。",
            application)
     return application
@@ -121,7 +121,7 @@ def initial_reject(application: Application, staff: Staff, reason: str, now: dat
     reason = _required_reason(reason)
     _decide(application, staff, S.INITIAL_REJECTED, "initial_reject", reason, now)
     notify(application.person, "initial_rejected",
-           f"您的延续注册申请（申请编号 {application.number}）初审不通过，原因：{reason}。", application)
+           f"您的延续注册申请（申请编号 {application.number}）初审不通过，原因：{_sentence(reason)}", application)
     return application
 
 
@@ -158,7 +158,7 @@ def refuse(application: Application, staff: Staff, reason: str, now: datetime) -
     reason = _required_reason(reason)
     _decide(application, staff, S.REFUSED, "refuse", reason, now)
     notify(application.person, "refused",
-           f"您的延续注册申请（申请编号 {application.number}）不予注册，原因：{reason}。", application)
+           f"您的延续注册申请（申请编号 {application.number}）不予注册，原因：{_sentence(reason)}", application)
     return application
 
 
@@ -185,6 +185,11 @@ def _check_status(application: Application, expected: ApplicationStatus) -> None
     if application.status is not expected:
         raise DomainError(_l("该申请当前状态为“%(status)s”，不能进行此操作，请刷新后查看。",
                              status=application.status.label))
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending with exactly one full stop (a reason typed with or without one)."""
+    return text.rstrip("。.；;，, ") + "。"
 
 
 def _required_reason(reason: str | None) -> str:

@@ -6,14 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import (
     Announcement,
-    Application,
-    ApplicationEvent,
-    ApplicationKind,
     ApplicationStatus,
     Body,
     Category,
@@ -26,14 +24,17 @@ from ..models import (
     ExamRecord,
     IdType,
     Person,
+    Staff,
     StaffRole,
     WorkHistory,
 )
 from ..models.base import utcnow
 from ..reference import ensure_reference_data
 from ..validators import make_credit_code, make_resident_id
+from . import applications as transitions
 from .dates import add_years
 from .passwords import hash_password
+from .renewal import STEPS, RenewalRules, build_snapshot, start_renewal
 from .staff import create_staff
 
 DEMO_PASSWORD = "Anquan2026"  # noqa: S105 - documented demonstration password
@@ -96,17 +97,20 @@ def load_demo_data(today: date | None = None) -> list[DemoLogin]:
                               qualification_no="KS2025000001", category=Category.COAL))
     logins.append(DemoLogin("考试合格人员（尚无执业证，先“设置密码”）", "居民身份证", exam_number, None))
 
-    for offset, status in enumerate(ApplicationStatus, start=20):
-        applicant = person(f"申请状态：{status.label}", f"演示{status.label}",
-                           date(1972, 1, 1) + timedelta(days=offset), offset * 2 + 1,
-                           body="110000" if offset % 2 else "210000", until=today + timedelta(days=50))
-        _application(applicant, status, today)
-
+    staff = {}
     for username, role, code, name in [("shenhe_ln", StaffRole.REVIEWER, "210000", "辽宁省审核员"),
                                        ("shenhe_bj", StaffRole.REVIEWER, "110000", "北京市审核员"),
                                        ("zhongxin", StaffRole.CENTRAL, None, "注册管理中心工作人员")]:
-        staff = create_staff(username, role, DEMO_STAFF_PASSWORD, body_code=code, name=name)
-        logins.append(DemoLogin(f"控制台：{name}", "用户名", staff.username, DEMO_STAFF_PASSWORD))
+        staff[code] = create_staff(username, role, DEMO_STAFF_PASSWORD, body_code=code, name=name)
+        logins.append(DemoLogin(f"控制台：{name}", "用户名", username, DEMO_STAFF_PASSWORD))
+
+    for offset, status in enumerate(ApplicationStatus, start=20):
+        body = "110000" if offset % 2 else "210000"
+        applicant = person(f"申请状态：{status.label}", f"演示{status.label}",
+                           date(1972, 1, 1) + timedelta(days=offset), offset * 2 + 1,
+                           body=body, until=today + timedelta(days=50))
+        _education_and_work(applicant, today)
+        _application(applicant, status, today, staff[body], staff[None])
     _content()
     db.session.flush()
     return logins
@@ -144,10 +148,6 @@ _PATH = {
     ApplicationStatus.REFUSED: ["submit", "initial_pass", "refuse"],
     ApplicationStatus.WITHDRAWN: ["submit", "withdraw"],
 }
-_TO = {"submit": ApplicationStatus.SUBMITTED, "return": ApplicationStatus.RETURNED,
-       "initial_reject": ApplicationStatus.INITIAL_REJECTED, "initial_pass": ApplicationStatus.INITIAL_PASSED,
-       "approve": ApplicationStatus.APPROVED, "refuse": ApplicationStatus.REFUSED,
-       "withdraw": ApplicationStatus.WITHDRAWN}
 _REASONS = {
     "return": "继续教育证明材料不全，请补充2025年度培训学时证明。",
     "initial_reject": "工作经历与聘用单位证明不符。",
@@ -155,27 +155,27 @@ _REASONS = {
 }
 
 
-def _application(person: Person, status: ApplicationStatus, today: date) -> None:
-    """A renewal application brought to ``status`` along the path the services would take."""
+def _application(person: Person, status: ApplicationStatus, today: date, reviewer: Staff, central: Staff) -> None:
+    """A renewal application brought to ``status`` through the same service calls the pages make."""
     db.session.flush()
-    certificate = person.certificates[0] if person.certificates else None
-    app = Application(person=person, certificate=certificate, kind=ApplicationKind.RENEWAL,
-                      status=ApplicationStatus.DRAFT, body_id=person.body_id, draft={"completed": []})
-    db.session.add(app)
-    db.session.flush()
-    previous = ApplicationStatus.DRAFT
+    rules = RenewalRules.from_config(current_app.config)
+    application = start_renewal(person, today, rules)
+    steps = list(STEPS[:5]) if _PATH[status] else ["personal", "employer"]
+    application.draft = {**application.draft, "completed": steps, "current": STEPS[len(steps)]}
+    now = utcnow()
     for action in _PATH[status]:
-        to = _TO[action]
         if action == "submit":
-            app.number = f"YX{today:%Y}{app.id:08d}"
-            app.submitted_at = utcnow()
-            app.snapshot = {"person": {"name": person.name, "id_number": person.id_number}, "demo": True}
-        if action in _REASONS:
-            app.last_reason = _REASONS[action]
-        db.session.add(ApplicationEvent(application=app, action=action, from_status=previous, to_status=to,
-                                        reason=_REASONS.get(action)))
-        previous = to
-    app.status = status
+            transitions.submit(application, person, build_snapshot(application, person, today, rules), now)
+        elif action == "withdraw":
+            transitions.withdraw(application, person, now)
+        elif action == "initial_pass":
+            transitions.initial_pass(application, reviewer, now)
+        elif action == "approve":
+            transitions.approve(application, central, now)
+        else:
+            decide = {"return": transitions.return_for_changes, "initial_reject": transitions.initial_reject,
+                      "refuse": transitions.refuse}[action]
+            decide(application, reviewer if action != "refuse" else central, _REASONS[action], now)
 
 
 def _content() -> None:
