@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 SECRET = "bench-secret-key-not-for-production"  # noqa: S105 - local benchmark only
 ANONYMOUS = ["/healthz", "/", "/bodies?q=辽宁", "/announcements"]
-APPLICANT = ["/applicant/", "/applicant/history"]
-REVIEWER = ["/reviewer/"]
+APPLICANT = ["/applicant/", "/applicant/history", "/applicant/renewal/"]
+REVIEWER = ["/reviewer/applications/", "/reviewer/people/", "/reviewer/people/?search=王伟"]
 
 
 def free_port() -> int:

@@ -73,6 +73,27 @@ def test_queue_search_and_filters(client, db):
     assert page.status_code == 200 and "筛选条件的值无效" in text(page)
 
 
+def test_search_matches_from_the_beginning_and_stays_in_the_body(client, db):
+    """Search is by prefix (it uses indexes over a million people): a surname, the first digits of an ID number,
+    the start of an application number; wildcards typed in the box are plain characters."""
+    w = world(db)
+    db.session.commit()
+    login_as(client, w.reviewer_a)
+
+    def people(query: str) -> bool:
+        return w.person_a.masked_id_number in text(client.get("/reviewer/people/?search=" + query))
+
+    def applications(query: str) -> bool:
+        return w.application_a.number in text(client.get("/reviewer/applications/?search=" + query))
+
+    assert people("王") and people("王建国") and people(w.person_a.id_number[:8])
+    assert not people("建国")  # not from the beginning
+    assert not people("%25")  # a typed % is not a wildcard
+    assert applications(w.application_a.number[:6]) and applications("王建")
+    assert not applications(w.application_a.number[3:])
+    assert w.person_b.masked_id_number not in text(client.get("/reviewer/people/?search=赵"))  # another body
+
+
 def test_export_csv_and_xlsx_of_the_filtered_scoped_queue(client, db):
     w = world(db)
     formula = make_person(name="=HYPERLINK(1)", body_code="210000")

@@ -86,6 +86,7 @@ class Application(TimestampMixin, db.Model):
         # A body's review queue: by status, newest submissions first.
         sa.Index("ix_applications_body_id_status_submitted_at", "body_id", "status", "submitted_at"),
         sa.Index("ix_applications_status_submitted_at", "status", "submitted_at"),
+        sa.Index("ix_applications_number_prefix", "number", postgresql_ops={"number": "varchar_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,7 +17,14 @@ class Person(TimestampMixin, db.Model):
     """A person who may log in on the applicant side: an exam passer or a certificate holder."""
 
     __tablename__ = "people"
-    __table_args__ = (sa.UniqueConstraint("id_type", "id_number", name="uq_people_id_type_id_number"),)
+    __table_args__ = (
+        sa.UniqueConstraint("id_type", "id_number", name="uq_people_id_type_id_number"),
+        # A reviewer's list of the body's people, by name.
+        sa.Index("ix_people_body_id_name", "body_id", "name"),
+        # Console search is by prefix (姓名 or 证件号码 as typed from the start): LIKE 'term%' uses these on PostgreSQL.
+        sa.Index("ix_people_name_prefix", "name", postgresql_ops={"name": "varchar_pattern_ops"}),
+        sa.Index("ix_people_id_number_prefix", "id_number", postgresql_ops={"id_number": "varchar_pattern_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(50), index=True)

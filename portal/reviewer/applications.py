@@ -80,6 +80,7 @@ class ApplicationView(ReviewerModelView):
     column_sortable_list = ["number", "submitted_at", "status"]
     column_default_sort = ("submitted_at", True)
     column_searchable_list = ["number", "person.name", "person.id_number"]
+    prefix_search = True
     column_filters = [
         ChoiceFilter(Application.status, _l("状态"), [(s.value, s.label) for s in S if s is not S.DRAFT]),
         ChoiceFilter("person.category", _l("专业类别"), Category.choices()),
@@ -94,7 +95,7 @@ class ApplicationView(ReviewerModelView):
         return False  # the menu reaches the list through the queue links (初审, 审批, 全部申请)
 
     def search_placeholder(self):
-        return str(_l("姓名、证件号码或申请编号"))
+        return str(_l("姓名、证件号码或申请编号（从开头输入）"))
 
     def get_query(self):
         return super().get_query().where(Application.submitted_at.is_not(None))

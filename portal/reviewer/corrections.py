@@ -61,6 +61,7 @@ class CorrectionView(ReviewerModelView):
     column_sortable_list = ["created_at", "status"]
     column_default_sort = ("created_at", True)
     column_searchable_list = ["person.name", "person.id_number"]
+    prefix_search = True
     column_filters = [
         ChoiceFilter(IdentityCorrection.status, _l("状态"), [(s.value, s.label) for s in CorrectionStatus]),
         LocalDateBetweenFilter(IdentityCorrection.created_at, _l("提交日期")),
@@ -68,7 +69,7 @@ class CorrectionView(ReviewerModelView):
     column_select_related_list = [IdentityCorrection.person, IdentityCorrection.body]
 
     def search_placeholder(self):
-        return str(_l("姓名或证件号码"))
+        return str(_l("姓名或证件号码（从开头输入）"))
 
     def disabled_views(self) -> set[str]:
         return super().disabled_views() - {"create_view"}  # filed from the person's page, not from the list tab

@@ -19,6 +19,7 @@ from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
 from flask_admin.model.filters import BaseDateBetweenFilter
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import or_
 
 from ..extensions import db
 from ..models import Staff
@@ -114,6 +115,8 @@ class ReviewerModelView(ConsoleGate, ModelView):
     page_size = 20
     #: no count(*) over big tables: a previous/next pager
     simple_list_pager = True
+    #: search by prefix with indexes (big tables) rather than by substring
+    prefix_search = False
 
     def __init__(self, model, **kwargs):
         super().__init__(model, db, **kwargs)
@@ -166,6 +169,29 @@ class ReviewerModelView(ConsoleGate, ModelView):
             abort(404)
         return obj
 
+    def _apply_search(self, query, count_query, joins, count_joins, search: str):
+        """Search by prefix: each typed word must begin one of the searchable columns (姓名 as typed from the
+        surname, 证件号码 or 申请编号 from the start). Unlike Flask-Admin's ``ILIKE '%word%'``, a prefix ``LIKE`` uses
+        the ``*_prefix`` indexes, so a search over a million people stays fast (bench/pages.py). Views over small
+        tables keep Flask-Admin's contains-search (``prefix_search = False``)."""
+        if not self.prefix_search:
+            return super()._apply_search(query, count_query, joins, count_joins, search)
+        for term in search.split():
+            pattern = prefix_pattern(term)
+            conditions, count_conditions = [], []
+            for field, path in self._search_fields:
+                query, joins, alias = self._apply_path_joins(query, joins, path, inner_join=False)
+                conditions.append((field if alias is None else getattr(alias, field.key)).like(pattern, escape="\\"))
+                if count_query is not None:
+                    count_query, count_joins, count_alias = self._apply_path_joins(count_query, count_joins, path,
+                                                                                   inner_join=False)
+                    column = field if count_alias is None else getattr(count_alias, field.key)
+                    count_conditions.append(column.like(pattern, escape="\\"))
+            query = query.filter(or_(*conditions))
+            if count_query is not None:
+                count_query = count_query.filter(or_(*count_conditions))
+        return query, count_query, joins, count_joins
+
     def _get_list_extra_args(self):
         """The list's URL arguments, with a page number the database accepts (no negative or huge offsets)."""
         args = super()._get_list_extra_args()
@@ -209,6 +235,14 @@ class ChoiceFilter(FilterEqual):
 
     def validate(self, value) -> bool:
         return value in self.codes
+
+
+def prefix_pattern(term: str) -> str:
+    """``LIKE`` pattern for values starting with ``term`` (wildcards in it escaped; a final x of an ID upper-cased)."""
+    term = term.strip()
+    if term[:-1].isdigit() and term[-1:] == "x":
+        term = term[:-1] + "X"
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def masked(attribute: str = "id_number"):

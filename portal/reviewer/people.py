@@ -54,6 +54,7 @@ class PersonView(ReviewerModelView):
     column_sortable_list = ["name"]
     column_default_sort = ("name", False)
     column_searchable_list = ["name", "id_number"]
+    prefix_search = True
     column_filters = [
         ChoiceFilter(Person.category, _l("专业类别"), Category.choices()),
         ChoiceFilter(Person.id_type, _l("证件类型"), IdType.choices()),
@@ -61,7 +62,7 @@ class PersonView(ReviewerModelView):
     column_select_related_list = [Person.body]
 
     def search_placeholder(self):
-        return str(_l("姓名或证件号码"))
+        return str(_l("姓名或证件号码（从开头输入）"))
 
     @expose("/details/")
     def details_view(self):
