@@ -26,6 +26,7 @@ from ..models import Staff
 from ..services import review_queue
 from ..services.audit import record
 from ..validators import mask_id_number
+from .forms import RecordForm
 
 LOGIN_ENDPOINT = "reviewer_auth.login"
 #: the last list page one may ask for (deeper pages are refused: use the search and filters)
@@ -191,6 +192,13 @@ class ReviewerModelView(ConsoleGate, ModelView):
             if count_query is not None:
                 count_query = count_query.filter(or_(*count_conditions))
         return query, count_query, joins, count_joins
+
+    def posted_record(self):
+        """The record named by a POSTed ``RecordForm`` (a hidden id and the CSRF token), within the staff's scope."""
+        form = RecordForm()
+        if not form.validate():
+            abort(400)
+        return self.get_one(form.id.data)
 
     def _get_list_extra_args(self):
         """The list's URL arguments, with a page number the database accepts (no negative or huge offsets)."""

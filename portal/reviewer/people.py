@@ -85,16 +85,10 @@ class PersonView(ReviewerModelView):
                            form=RecordForm(formdata=None, id=person.id),
                            temporary_password=temporary_password, return_url=url_for(".index_view"))
 
-    def _posted_person(self) -> Person:
-        form = RecordForm()
-        if not form.validate():
-            abort(400)
-        return self.get_one(form.id.data)
-
     @expose("/reset-password/", methods=("POST",))
     def reset_password(self):
         """重置密码 for an applicant without email: a temporary password, shown once on this page only."""
-        person = self._posted_person()
+        person = self.posted_record()
         try:
             password = reset_applicant_password(person, current_staff(), utcnow())
         except NotFound:
@@ -110,7 +104,7 @@ class PersonView(ReviewerModelView):
     @expose("/unlock/", methods=("POST",))
     def unlock(self):
         """解锁: release the failed-login lock and the live-session lock at once."""
-        person = self._posted_person()
+        person = self.posted_record()
         try:
             before = unlock_applicant(person, current_staff(), utcnow(), _policy())
         except NotFound:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, make_response, redirect, request, url_for
+from flask import current_app, flash, make_response, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
 from flask_babel import format_datetime
@@ -91,16 +91,10 @@ class StaffView(CentralOnlyModelView):
                            lock=lock_state(target, utcnow(), _policy()), temporary_password=temporary_password,
                            return_url=url_for(".index_view"))
 
-    def _posted(self) -> Staff:
-        form = RecordForm()
-        if not form.validate():
-            abort(400)
-        return self.get_one(form.id.data)
-
     @expose("/reset-password/", methods=("POST",))
     def reset_password(self):
         """A temporary password for a colleague, shown once; it must be changed at the next login."""
-        target = self._posted()
+        target = self.posted_record()
         try:
             password = reset_staff_password(target, current_staff(), utcnow())
         except DomainError as error:
@@ -114,7 +108,7 @@ class StaffView(CentralOnlyModelView):
     @expose("/unlock/", methods=("POST",))
     def unlock(self):
         """解锁 a console account."""
-        target = self._posted()
+        target = self.posted_record()
         unlock_staff(target, current_staff())
         flash(_l("已解锁。"), "success")
         return redirect(url_for(".details_view", id=target.id))
