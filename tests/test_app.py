@@ -8,6 +8,7 @@ from flask_migrate import check as migrate_check
 
 from portal import create_app
 from portal.config import ProductionConfig
+from tests.factories import login_as
 
 
 def test_home_page_is_in_chinese(client):
@@ -86,3 +87,19 @@ def test_behind_a_proxy_the_client_address_is_the_forwarded_one(database_url):
     app.add_url_rule("/_addr", "addr", lambda: request.remote_addr)
     response = app.test_client().get("/_addr", headers={"X-Forwarded-For": "203.0.113.7"})
     assert response.get_data(as_text=True) == "203.0.113.7"
+
+
+def test_every_page_gets_the_security_headers(client):
+    response = client.get("/")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "no-store" not in response.headers.get("Cache-Control", "")
+
+
+def test_pages_of_a_logged_in_applicant_are_not_cached(client, applicant):
+    login_as(client, applicant)
+    response = client.get("/applicant/")
+    assert response.status_code == 200 and applicant.name in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
