@@ -55,10 +55,15 @@ def load_demo_data(today: date | None = None) -> list[DemoLogin]:
     ensure_reference_data()
     bodies = {body.code: body for body in db.session.scalars(select(Body))}
     _contacts(bodies)
-    employer = Employer(name="辽宁华信化工有限公司", credit_code=make_credit_code("91210100MA0Y12345"),
-                        kind=EmployerKind.PRODUCTION, address="辽宁省沈阳市和平区南京北街1号",
-                        contact_person="赵敏", contact_phone="024-23456789")
-    db.session.add(employer)
+    employers = {
+        "210000": Employer(name="辽宁华信化工有限公司", credit_code=make_credit_code("91210100MA0Y12345"),
+                           kind=EmployerKind.PRODUCTION, address="辽宁省沈阳市和平区南京北街1号", postcode="110001",
+                           contact_person="赵敏", contact_phone="024-23456789"),
+        "110000": Employer(name="北京燕山石化安全技术有限公司", credit_code=make_credit_code("91110111MA01AB2CD"),
+                           kind=EmployerKind.SERVICE, address="北京市房山区燕山岗南路1号", postcode="102500",
+                           contact_person="钱进", contact_phone="010-69340000"),
+    }
+    db.session.add_all(employers.values())
     logins: list[DemoLogin] = []
 
     def person(label, name, birth, seq, *, body="210000", until=None, email=True, first_gen=False,
@@ -66,11 +71,12 @@ def load_demo_data(today: date | None = None) -> list[DemoLogin]:
         number = make_resident_id(address, birth, seq)
         if first_gen:
             number = number[:6] + number[8:17]
+        employer = employers[body]
         p = Person(name=name, gender="男" if seq % 2 else "女", birth_date=birth, id_type=IdType.RESIDENT_ID,
                    id_number=number, email=f"demo{seq}@example.com" if email else None, mobile=f"139{seq:08d}",
-                   category=category, employer_kind=EmployerKind.PRODUCTION, body_id=bodies[body].id,
+                   category=category, employer_kind=employer.kind, body_id=bodies[body].id,
                    employer=employer, education="本科", major="安全工程", title="高级工程师",
-                   address="辽宁省沈阳市和平区南京北街1号", postcode="110001",
+                   address=employer.address, postcode=employer.postcode,
                    password_hash=hash_password(DEMO_PASSWORD) if password else None)
         db.session.add(p)
         if until is not None:
@@ -83,7 +89,7 @@ def load_demo_data(today: date | None = None) -> list[DemoLogin]:
 
     inside = person("执业证在延续注册期内（可延续注册）", "王建国", date(1964, 2, 20), 1,
                     until=today + timedelta(days=45))
-    _education_and_work(inside, today)
+    _education_and_work(inside, today, employers["210000"])
     person("执业证距到期超过三个月（延续注册未开放）", "李明", date(1975, 6, 1), 3, until=today + timedelta(days=400))
     person("执业证已过期（需重新注册）", "张伟", date(1970, 3, 15), 5, until=today - timedelta(days=30))
     person("一代身份证（15位，可更新身份证号）", "刘芳", date(1966, 8, 8), 12, until=today + timedelta(days=60),
@@ -109,7 +115,7 @@ def load_demo_data(today: date | None = None) -> list[DemoLogin]:
         applicant = person(f"申请状态：{status.label}", f"演示{status.label}",
                            date(1972, 1, 1) + timedelta(days=offset), offset * 2 + 1,
                            body=body, until=today + timedelta(days=50))
-        _education_and_work(applicant, today)
+        _education_and_work(applicant, today, employers[body])
         _application(applicant, status, today, staff[body], staff[None])
     _content()
     db.session.flush()
@@ -126,16 +132,18 @@ def _contacts(bodies: dict[str, Body]) -> None:
             body.postcode = "100000"
 
 
-def _education_and_work(person: Person, today: date) -> None:
+def _education_and_work(person: Person, today: date, employer: Employer) -> None:
+    """48 学时 of continuing education in the current period, and two jobs, the latest at ``employer``."""
+    province = employer.address[:3]
     start = add_years(today, -4)
     for year in range(4):
         db.session.add(ContinuingEducation(person=person, course=f"安全生产法律法规与新技术（{start.year + year}年度）",
-                                           organiser="辽宁省安全生产培训中心", start_date=add_years(start, year),
+                                           organiser=f"{province}安全生产培训中心", start_date=add_years(start, year),
                                            end_date=add_years(start, year) + timedelta(days=2), hours=12))
-    db.session.add(WorkHistory(person=person, start_date=date(1986, 7, 1), end_date=date(2005, 12, 31),
-                               employer_name="沈阳化工厂", position="安全员", duties="车间安全检查"))
+    db.session.add(WorkHistory(person=person, start_date=date(1990, 7, 1), end_date=date(2005, 12, 31),
+                               employer_name=f"{province}化工厂", position="安全员", duties="车间安全检查"))
     db.session.add(WorkHistory(person=person, start_date=date(2006, 1, 1), end_date=None,
-                               employer_name="辽宁华信化工有限公司", position="安全部部长", duties="企业安全生产管理"))
+                               employer_name=employer.name, position="安全部部长", duties="企业安全生产管理"))
 
 
 _PATH = {
