@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, redirect, request, session, url_for
-from flask_login import current_user
 
 from .extensions import limiter
 
@@ -73,7 +72,8 @@ def security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if current_user.is_authenticated or request.path.startswith(("/applicant/", "/reviewer/")):
+    signed_in = "_user_id" in session  # not current_user: loading the user here could re-enter the login machinery
+    if signed_in or request.path.startswith(("/applicant/", "/reviewer/")):
         response.headers["Cache-Control"] = "no-store"
     return response
 
