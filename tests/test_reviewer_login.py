@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import session as flask_session
+from flask_login import login_user
 
 from portal.models import Staff
 from portal.models.base import utcnow
+from portal.reviewer.gate import current_staff
 from portal.services.passwords import verify_password
 from tests.factories import PASSWORD, login_as, make_person, make_staff
 from tests.test_reviewer_helpers import audit_rows, csrf, post, staff_login, text
@@ -181,3 +184,17 @@ class TestRateLimit:
                  .status_code for _ in range(4)]
         assert codes == [200, 200, 200, 429]
         assert client.get("/reviewer/account/").status_code == 200  # the page itself stays available
+
+
+def test_current_staff_is_the_account_itself_not_the_proxy(app, client, db):
+    """login_user() after a password change must get the account: given Flask-Login's proxy, every later use of
+    current_user in that request recursed without end."""
+    staff = make_staff("proxy_check")
+    login_as(client, staff)
+    with app.test_request_context("/reviewer/"):
+        cookie = client.get_cookie("session")
+        flask_session.update(app.session_interface.get_signing_serializer(app).loads(cookie.value))
+        found = current_staff()
+        assert type(found) is Staff
+        login_user(found)
+        assert current_staff().username == "proxy_check"

@@ -36,7 +36,7 @@ PASSWORD_ENDPOINT = "reviewer_auth.password"  # noqa: S105 - an endpoint name, n
 
 def current_staff() -> Staff | None:
     """The logged-in, active staff member, or None (anonymous or an applicant)."""
-    user = current_user
+    user = current_user._get_current_object()  # the object itself: login_user() must never get the proxy
     if user and user.is_authenticated and getattr(user, "is_staff", False) and user.is_active:
         return user
     return None
