@@ -64,9 +64,9 @@ def test_submit_assigns_a_number_freezes_the_snapshot_and_notifies(db, people):
     assert application.submitted_at == now
     assert events(db, application) == [("submit", "draft", "submitted")]
     notice = db.session.scalar(sa.select(Notice).where(Notice.person_id == person.id))
-    assert notice.kind == "submitted" and application.number in notice.message
-    assert "辽宁省应急管理厅" in notice.message
-    assert "加盖聘用单位公章" in notice.message
+    assert notice.kind == "submitted" and application.number in notice.text
+    assert "辽宁省应急管理厅" in notice.text
+    assert "加盖聘用单位公章" in notice.text
 
 
 def test_submit_twice_is_refused(db, people):
@@ -156,7 +156,7 @@ def test_return_for_changes_needs_a_reason_and_tells_the_applicant(db, people):
     assert application.last_reason == "继续教育证明不全"
     assert application.events[-1].reason == "继续教育证明不全"
     notice = db.session.scalar(sa.select(Notice).where(Notice.person_id == people["person"].id))
-    assert notice.kind == "returned" and "继续教育证明不全" in notice.message
+    assert notice.kind == "returned" and "继续教育证明不全" in notice.text
 
 
 def test_returned_application_is_resubmitted_with_the_same_number(db, people):
@@ -204,7 +204,7 @@ def test_approve_extends_the_certificate_from_the_old_expiry(db, people):
     assert certificate.valid_until == date(2031, 3, 31)
     assert certificate.status is CertificateStatus.VALID
     assert notices(db, people["person"]) == ["approved"]
-    assert "2031年03月31日" in db.session.scalar(sa.select(Notice.message))
+    assert "2031-03-31" in db.session.scalar(sa.select(Notice)).text
     log = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "application.approve"))
     assert log.data["valid_until"] == ["2026-03-31", "2031-03-31"]
 

@@ -118,7 +118,7 @@ def test_apply_changes_the_record_once_with_audit_and_notice(db):
     assert row.data["changes"]["id_number"] == {"old": old_number, "new": NEW_ID}
     assert row.staff_id == w.central.id and row.body_id == w.reviewer_a.body_id
     notice = db.session.scalar(select(Notice).where(Notice.person_id == person.id))
-    assert "可登录注册管理系统进行注册或者查询" in notice.message and "证件号码" in notice.message
+    assert "可登录注册管理系统进行注册或者查询" in notice.text and "证件号码" in notice.text
     with pytest.raises(DomainError, match="已处理"):
         apply_correction(db.session.get(IdentityCorrection, correction.id), w.central2, utcnow())
 

@@ -390,7 +390,7 @@ def test_submit_freezes_numbers_and_notifies(client, db, applicant):
     assert "上报成功" in page and application.number in page
     assert "加盖聘用单位公章" in page and "辽宁省应急管理厅进行初审" in page
     notice = db.session.scalar(sa.select(Notice).where(Notice.person_id == applicant.id))
-    assert notice.kind == "submitted" and application.number in notice.message
+    assert notice.kind == "submitted" and application.number in notice.text
     db.session.refresh(applicant)
     assert applicant.mobile == "13912345678"
     assert applicant.employer.credit_code == snapshot["employer"]["credit_code"]

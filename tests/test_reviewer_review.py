@@ -155,7 +155,7 @@ def test_return_requires_a_reason_and_then_reaches_the_applicant(client, db, cap
     assert application.status is S.RETURNED and application.last_reason == reason
     assert application.events[-1].staff_id == w.reviewer_a.id and application.decided_at is not None
     notice = db.session.scalar(select(Notice).where(Notice.person_id == w.person_a.id, Notice.kind == "returned"))
-    assert "继续教育学时证明缺少盖章" in notice.message
+    assert "继续教育学时证明缺少盖章" in notice.text
     assert audit_rows(db, "application.return")[0].data["reason"] == reason
     assert "wang@example.com" in caplog.text and "退回修改" in caplog.text  # the mail (log backend)
 

@@ -9,7 +9,7 @@ from babel.messages.pofile import read_po
 
 PORTAL = Path(__file__).resolve().parents[1] / "portal"
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "N_": None}
 
 
 def msgids_in_code() -> dict[str, str]:

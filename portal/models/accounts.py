@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -24,10 +25,20 @@ class Notice(db.Model):
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"))
     #: submitted, returned, initial_passed, initial_rejected, approved, refused, identity_corrected, ...
     kind: Mapped[str] = mapped_column(sa.String(30))
+    #: the text's msgid (Chinese, with %(name)s placeholders), translated when shown; finished text if no params
     message: Mapped[str] = mapped_column(sa.Text)
+    #: the values of the placeholders; None for a message stored as finished text
+    params: Mapped[dict | None] = mapped_column(sa.JSON)
     application_id: Mapped[int | None] = mapped_column(sa.ForeignKey("applications.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def text(self) -> str:
+        """The notice in the reader's language (Chinese unless they switched to English)."""
+        if self.params is None:
+            return self.message
+        return gettext(self.message, **self.params)
 
 
 class PasswordResetToken(db.Model):

@@ -32,7 +32,7 @@ from ..validators import (
 )
 from .audit import record
 from .errors import DomainError
-from .notices import notify
+from .notices import N_, notify
 from .passwords import WeakPasswordError, check_password_strength, hash_password, verify_password
 from .sessions import end_session, start_session
 
@@ -340,6 +340,6 @@ def upgrade_id_number(person: Person, new_number: str, ip: str | None = None) ->
     db.session.flush()
     record("account.upgrade_id", f"{person.name} 将身份证号码 {mask_id_number(old)} 更新为 {mask_id_number(number)}",
            person=person, target=person, body_id=person.body_id, ip=ip, data={"old": old, "new": number})
-    notify(person, "id_upgraded", _l("您的身份证号码已由15位更新为18位（%(number)s），今后请使用新号码登录。",
-                                     number=mask_id_number(number)))
+    notify(person, "id_upgraded", N_("您的身份证号码已由15位更新为18位（%(number)s），今后请使用新号码登录。"),
+           number=mask_id_number(number))
     return number

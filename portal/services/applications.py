@@ -26,7 +26,7 @@ from ..models import Application, ApplicationEvent, ApplicationStatus, Certifica
 from . import audit
 from .dates import add_years
 from .errors import DomainError
-from .notices import notify
+from .notices import N_, notify
 
 S = ApplicationStatus
 
@@ -66,8 +66,9 @@ def submit(application: Application, person: Person, snapshot: dict, now: dateti
     body_name = snapshot.get("body", {}).get("name") or (application.body.name if application.body else "")
     _transition(application, S.SUBMITTED, action, now, person=person)
     notify(person, "submitted",
-           f"您的延续注册申请（申请编号 {application.number}）已上报。请导出并打印延续注册申请表，"
-           f"加盖聘用单位公章后，与其他申请材料一并报送{body_name}进行初审。", application)
+           N_("您的延续注册申请（申请编号 %(number)s）已上报。请导出并打印延续注册申请表，"
+              "加盖聘用单位公章后，与其他申请材料一并报送%(body)s进行初审。"),
+           application, number=application.number, body=body_name)
     return application
 
 
@@ -82,7 +83,8 @@ def withdraw(application: Application, person: Person, now: datetime) -> Applica
         raise DomainError(_l("注册机构已开始审核该申请，不能撤回。"))
     _transition(application, S.WITHDRAWN, "withdraw", now, person=person)
     if application.number:
-        notify(person, "withdrawn", f"您已撤回延续注册申请（申请编号 {application.number}）。", application)
+        notify(person, "withdrawn", N_("您已撤回延续注册申请（申请编号 %(number)s）。"), application,
+               number=application.number)
     return application
 
 
@@ -95,8 +97,8 @@ def initial_pass(application: Application, staff: Staff, now: datetime) -> Appli
     _check_status(application, S.SUBMITTED)
     _decide(application, staff, S.INITIAL_PASSED, "initial_pass", None, now)
     notify(application.person, "initial_passed",
-           f"您的延续注册申请（申请编号 {application.number}）已通过初审，正在等待注册管理中心审批。",
-           application)
+           N_("您的延续注册申请（申请编号 %(number)s）已通过初审，正在等待注册管理中心审批。"),
+           application, number=application.number)
     return application
 
 
@@ -108,9 +110,8 @@ def return_for_changes(application: Application, staff: Staff, reason: str, now:
     reason = _required_reason(reason)
     _decide(application, staff, S.RETURNED, "return", reason, now)
     notify(application.person, "returned",
-           f"您的延续注册申请（申请编号 {application.number}）被退回修改，原因：{_sentence(reason)}"
-           "请登录系统修改后重新上报。",
-           application)
+           N_("您的延续注册申请（申请编号 %(number)s）被退回修改，原因：%(reason)s请登录系统修改后重新上报。"),
+           application, number=application.number, reason=_sentence(reason))
     return application
 
 
@@ -121,7 +122,8 @@ def initial_reject(application: Application, staff: Staff, reason: str, now: dat
     reason = _required_reason(reason)
     _decide(application, staff, S.INITIAL_REJECTED, "initial_reject", reason, now)
     notify(application.person, "initial_rejected",
-           f"您的延续注册申请（申请编号 {application.number}）初审不通过，原因：{_sentence(reason)}", application)
+           N_("您的延续注册申请（申请编号 %(number)s）初审不通过，原因：%(reason)s"),
+           application, number=application.number, reason=_sentence(reason))
     return application
 
 
@@ -146,8 +148,8 @@ def approve(application: Application, staff: Staff, now: datetime, *,
             data={"valid_from": [old_from.isoformat(), certificate.valid_from.isoformat()],
                   "valid_until": [old_until.isoformat(), certificate.valid_until.isoformat()]})
     notify(application.person, "approved",
-           f"您的延续注册申请（申请编号 {application.number}）已准予延续注册，执业证有效期延续至"
-           f"{certificate.valid_until:%Y年%m月%d日}。", application)
+           N_("您的延续注册申请（申请编号 %(number)s）已准予延续注册，执业证有效期延续至 %(until)s。"),
+           application, number=application.number, until=certificate.valid_until.isoformat())
     return application
 
 
@@ -158,7 +160,8 @@ def refuse(application: Application, staff: Staff, reason: str, now: datetime) -
     reason = _required_reason(reason)
     _decide(application, staff, S.REFUSED, "refuse", reason, now)
     notify(application.person, "refused",
-           f"您的延续注册申请（申请编号 {application.number}）不予注册，原因：{_sentence(reason)}", application)
+           N_("您的延续注册申请（申请编号 %(number)s）不予注册，原因：%(reason)s"),
+           application, number=application.number, reason=_sentence(reason))
     return application
 
 

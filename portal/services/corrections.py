@@ -20,7 +20,7 @@ from ..models import CorrectionStatus, IdentityCorrection, IdType, Person, Staff
 from ..validators import IdNumberError, birth_date_from_id, gender_from_id, mask_id_number, validate_id_number
 from .audit import record
 from .errors import DomainError, NotFound
-from .notices import notify
+from .notices import N_, notify
 from .review_queue import in_scope
 
 #: the fields a correction may change, in the order the forms show them
@@ -46,8 +46,8 @@ SCAN_SIGNATURES = (
 )
 
 #: the applicant's notice, in the guide's words (七.3); stored in Chinese whatever the central user's language
-NOTICE = ("您的证件信息（{fields}）已由注册管理中心按照注册机构传真的证件、证明更正，"
-          "可登录注册管理系统进行注册或者查询。")
+NOTICE = N_("您的证件信息（%(fields)s）已由注册管理中心按照注册机构传真的证件、证明更正，"
+            "可登录注册管理系统进行注册或者查询。")
 
 
 @dataclass(frozen=True)
@@ -291,7 +291,7 @@ def apply_correction(correction: IdentityCorrection, staff: Staff, now: datetime
     labels = "、".join(FIELD_TEXT[field] for field in changes)
     record("correction.apply", f"予以更正 #{correction.id}：{person.name}，更正{labels}", staff=staff,
            target=correction, body_id=correction.body_id, data={"person_id": person.id, "changes": changes})
-    notify(person, "identity_corrected", NOTICE.format(fields=labels))
+    notify(person, "identity_corrected", NOTICE, fields=labels)
     return person
 
 

@@ -136,7 +136,7 @@ def personal_notices(person: Person, today: date, window_months: int) -> list[Pe
 
     reasons = _reasons_of(stored)
     for notice in stored:
-        notices.append(PersonalNotice(notice.kind, LEVELS.get(notice.kind, "info"), notice.message,
+        notices.append(PersonalNotice(notice.kind, LEVELS.get(notice.kind, "info"), notice.text,
                                       at=notice.created_at, reason=reasons.get(notice.id)))
     return notices
 
@@ -153,6 +153,6 @@ def _reasons_of(stored: list[Notice]) -> dict[int, str]:
         seen.add(notice.application_id)
         application = db.session.get(Application, notice.application_id)
         if (application is not None and application.status.value == notice.kind and application.last_reason
-                and application.last_reason not in notice.message):
+                and application.last_reason.rstrip("。.") not in notice.text):
             reasons[notice.id] = application.last_reason
     return reasons
