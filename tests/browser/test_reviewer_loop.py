@@ -149,7 +149,7 @@ def test_submit_return_resubmit_pass_approve(page, new_page, db):
 
     # The applicant sees the new expiry date and 准予注册 in 历史记录
     page.goto("/applicant/")
-    expect(page.locator("body")).to_contain_text(f"{new_expiry:%Y年%m月%d日}")
+    expect(page.locator("body")).to_contain_text(f"执业证有效期延续至 {new_expiry.isoformat()}")
     page.get_by_role("link", name="历史记录").first.click()
     row = page.locator("#history tbody tr").first
     expect(row).to_contain_text(number)
