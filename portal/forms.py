@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import current_app, session
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from .models.base import utcnow
@@ -39,3 +40,10 @@ class CaptchaField(StringField):
 
 def captcha_ttl() -> timedelta:
     return timedelta(seconds=current_app.config["CAPTCHA_TTL_SECONDS"])
+
+
+def select_choices(pairs, blank=None) -> list[SelectChoice]:
+    """Options of a select from (value, label) pairs, with an optional empty first option (WTForms 3.3 wants
+    SelectChoice objects; tuples are deprecated)."""
+    options = [SelectChoice("", blank)] if blank is not None else []
+    return options + [SelectChoice(value, label) for value, label in pairs]

@@ -9,10 +9,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, RadioField, SelectField, StringField, SubmitField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
-from ..forms import CaptchaField
+from ..forms import CaptchaField, select_choices
 from ..models import Category, EmployerKind, IdType
 from ..services.accounts import HOLDER, PASSER
 from ..services.errors import DomainError
@@ -29,12 +28,6 @@ def _coerce_enum(enum_cls):
     return coerce
 
 
-def _choices(pairs, blank=None) -> list[SelectChoice]:
-    """Options of a select (WTForms 3.3 wants SelectChoice objects, not tuples)."""
-    options = [SelectChoice("", blank)] if blank is not None else []
-    return options + [SelectChoice(value, label) for value, label in pairs]
-
-
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
@@ -44,7 +37,7 @@ def _required(message):
 
 
 def id_type_field():
-    return SelectField(_l("证件类型"), choices=_choices(IdType.choices()), default=IdType.RESIDENT_ID.value,
+    return SelectField(_l("证件类型"), choices=select_choices(IdType.choices()), default=IdType.RESIDENT_ID.value,
                        coerce=_coerce_enum(IdType), validators=[InputRequired(message=_l("请选择证件类型。"))])
 
 
@@ -82,7 +75,7 @@ class LoginForm(FlaskForm):
 class IdentityForm(FlaskForm):
     """设置密码, step 1: identity verification (guide 图18)."""
 
-    kind = RadioField(_l("人员类别"), default=HOLDER, choices=_choices([
+    kind = RadioField(_l("人员类别"), default=HOLDER, choices=select_choices([
         (HOLDER, _l("已获得《注册安全工程师执业证》的人员")),
         (PASSER, _l("考试合格、尚未取得执业证的人员")),
     ]), validators=[InputRequired(message=_l("请选择人员类别。"))])
@@ -125,9 +118,9 @@ class ChangePasswordForm(FlaskForm):
 class CompleteProfileForm(FlaskForm):
     """首次登录补全信息 (guide 四, 图55)."""
 
-    category = SelectField(_l("注册类别"), choices=_choices(Category.choices(), blank=_l("请选择")),
+    category = SelectField(_l("注册类别"), choices=select_choices(Category.choices(), blank=_l("请选择")),
                            coerce=_coerce_enum(Category), validators=[_required(_l("请选择注册类别。"))])
-    employer_kind = SelectField(_l("单位属性"), choices=_choices(EmployerKind.choices(), blank=_l("请选择")),
+    employer_kind = SelectField(_l("单位属性"), choices=select_choices(EmployerKind.choices(), blank=_l("请选择")),
                                 coerce=_coerce_enum(EmployerKind), validators=[_required(_l("请选择单位属性。"))])
     mobile = StringField(_l("手机号码"), validators=[_required(_l("请输入手机号码。")),
                                                  Regexp(r"^1[3-9]\d{9}$", message=_l("请输入11位手机号码。"))],

@@ -10,6 +10,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from ..forms import select_choices
 from ..models import BodyKind, EmployerKind
 
 EDUCATION_LEVELS = ("博士研究生", "硕士研究生", "大学本科", "大学专科", "中等专科", "高中及以下")
@@ -65,8 +66,7 @@ class EmployerForm(FlaskForm):
                                                                   _max(30)],
                               description=_l("18位，见营业执照或事业单位法人证书"))
     kind = SelectField(_l("单位属性"), validate_choice=False,
-                       choices=[SelectChoice("", _l("请选择"))]
-                       + [SelectChoice(value, label) for value, label in EmployerKind.choices()],
+                       choices=select_choices(EmployerKind.choices(), blank=_l("请选择")),
                        validators=[InputRequired(message=_l("请选择单位属性。"))])
     address = StringField(_l("单位地址"), validators=[_required(_l("单位地址")), _max(200)])
     contact_person = StringField(_l("联系人"), validators=[_required(_l("联系人")), _max(50)])

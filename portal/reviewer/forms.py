@@ -6,10 +6,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, HiddenField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 
-from ..forms import CaptchaField
+from ..forms import CaptchaField, select_choices
 from ..models import IdType, StaffRole
 from ..services.corrections import GENDERS, MAX_FAX_PAGES, MAX_REASON
 
@@ -53,12 +52,6 @@ class ReasonForm(RecordForm):
 
     reason = TextAreaField(_l("不予更正的理由"), validators=[
         DataRequired(_l("请填写不予更正的理由。")), Length(max=MAX_REASON, message=_l("理由不能超过2000个字。"))])
-
-
-def select_choices(pairs, blank: str | None = None) -> list[SelectChoice]:
-    """Options of a select (WTForms 3.3 wants SelectChoice objects, not tuples)."""
-    options = [SelectChoice("", blank)] if blank is not None else []
-    return options + [SelectChoice(value, label) for value, label in pairs]
 
 
 def _id_type_choices():
