@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from portal.models import Application, ApplicationStatus, CertificateStatus, ContinuingEducation, WorkHistory
 from portal.models.base import utcnow
-from portal.services import renewal
+from portal.services import renewal, renewal_submission
 from portal.services.errors import DomainError, NotFound
 from tests.factories import make_application, make_certificate, make_person
 
@@ -181,12 +181,12 @@ def test_steps_and_resume(db, holder):
 
 def test_submission_lists_every_problem_at_once(db, holder):
     application = renewal.start_renewal(holder, date(2026, 1, 10), RULES)
-    problems = [str(p) for p in renewal.submission_problems(application, holder, date(2026, 1, 10), RULES)]
+    problems = [str(p) for p in renewal_submission.submission_problems(application, holder, date(2026, 1, 10), RULES)]
     assert any("请先完成以下步骤：个人基本信息、聘用单位信息、继续教育信息、工作经历、预览" in p for p in problems)
     assert any("不足48学时" in p for p in problems)
     assert any("请至少添加一条工作经历" in p for p in problems)
     with pytest.raises(DomainError, match="不足48学时"):
-        renewal.submit_renewal(application, holder, date(2026, 1, 10), utcnow(), RULES)
+        renewal_submission.submit_renewal(application, holder, date(2026, 1, 10), utcnow(), RULES)
     assert application.status is ApplicationStatus.DRAFT and application.snapshot is None
 
 
@@ -215,7 +215,7 @@ def test_submit_keeps_an_existing_employer_record(db, holder):
                         address="原地址")
     db.session.add(existing)
     application = _ready_to_submit(db, holder)
-    renewal.submit_renewal(application, holder, date(2026, 1, 10), utcnow(), RULES)
+    renewal_submission.submit_renewal(application, holder, date(2026, 1, 10), utcnow(), RULES)
     assert holder.employer is existing
     assert (existing.name, existing.address, existing.contact_person) == ("辽宁华信化工有限公司", "原地址", "赵敏")
     assert holder.employer_kind is EmployerKind.SERVICE
@@ -230,14 +230,14 @@ def test_submit_when_another_applicant_just_added_the_employer(db, holder, monke
     db.session.add(Employer(name="辽宁华信化工有限公司", credit_code=CREDIT_CODE))
     application = _ready_to_submit(db, holder)
     lookups = []
-    real = renewal._employer_by_code
+    real = renewal_submission._employer_by_code
 
     def not_seen_the_first_time(code):
         lookups.append(code)
         return None if len(lookups) == 1 else real(code)
 
-    monkeypatch.setattr(renewal, "_employer_by_code", not_seen_the_first_time)
-    renewal.submit_renewal(application, holder, date(2026, 1, 10), utcnow(), RULES)
+    monkeypatch.setattr(renewal_submission, "_employer_by_code", not_seen_the_first_time)
+    renewal_submission.submit_renewal(application, holder, date(2026, 1, 10), utcnow(), RULES)
     assert holder.employer.name == "辽宁华信化工有限公司"
     assert db.session.scalar(sa.select(sa.func.count(Employer.id))) == 1
     assert application.status is ApplicationStatus.SUBMITTED

@@ -446,12 +446,12 @@ def test_double_submit_from_two_tabs_and_a_replay_makes_one_application(app, db,
 
 def test_racing_submissions_one_wins(client, db, applicant, monkeypatch):
     """Two requests loaded the same draft; the other one's 上报 commits first: this one must not submit again."""
-    from portal.services import renewal
+    from portal.services import renewal_submission
 
     login_as(client, applicant)
     fill_wizard(client)
     token = csrf_token(client, "/applicant/renewal/submit")
-    checks = renewal.submission_problems
+    checks = renewal_submission.submission_problems
 
     def the_other_request_commits_meanwhile(application, *args):
         problems = checks(application, *args)  # this request saw a draft and found nothing wrong ...
@@ -460,7 +460,7 @@ def test_racing_submissions_one_wins(client, db, applicant, monkeypatch):
                           .values(status=S.SUBMITTED, number="YX-OTHER", version=Application.version + 1))
         return problems
 
-    monkeypatch.setattr(renewal, "submission_problems", the_other_request_commits_meanwhile)
+    monkeypatch.setattr(renewal_submission, "submission_problems", the_other_request_commits_meanwhile)
     response = submit(client, token)
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/applicant/renewal/")

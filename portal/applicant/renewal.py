@@ -10,7 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from ..models.base import utcnow
-from ..services import renewal
+from ..services import renewal, renewal_submission
 from ..services.application_pdf import render_form_html
 from ..services.applications import ConcurrentChange
 from ..services.errors import DomainError
@@ -91,10 +91,10 @@ def renewal_employer(application, person):
 def renewal_preview(application, person):
     """Step 5 预览: the 延续注册申请表 exactly as it will print, with anything still blocking 上报."""
     remember_step(application, person, "preview")
-    snapshot = renewal.build_snapshot(application, person, today(), rules())
+    snapshot = renewal_submission.build_snapshot(application, person, today(), rules())
     return render_step("applicant/renewal/preview.html", application, person, "preview",
                        form_html=render_form_html(snapshot, application.number),
-                       problems=renewal.submission_problems(application, person, today(), rules()))
+                       problems=renewal_submission.submission_problems(application, person, today(), rules()))
 
 
 @bp.route("/renewal/submit", methods=["GET", "POST"])
@@ -105,7 +105,7 @@ def renewal_submit(application, person):
     form = SubmitForm()
     if form.validate_on_submit():
         try:
-            renewal.submit_renewal(application, person, today(), utcnow(), rules())
+            renewal_submission.submit_renewal(application, person, today(), utcnow(), rules())
         except ConcurrentChange as error:
             rollback_only()
             flash(error.message, "warning")
@@ -116,7 +116,7 @@ def renewal_submit(application, person):
             return redirect(url_for("applicant.application_detail", application_id=application.id, submitted=1))
     elif request.method == "GET":
         remember_step(application, person, "submit")
-    problems = renewal.submission_problems(application, person, today(), rules())
+    problems = renewal_submission.submission_problems(application, person, today(), rules())
     return render_step("applicant/renewal/submit.html", application, person, "submit", form=form,
                        problems=problems, resubmission=application.status is renewal.S.RETURNED)
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from ..models.base import utcnow
-from ..services import renewal
+from ..services import renewal, renewal_submission
 from ..services.application_pdf import render_application_pdf
 from ..services.applications import ConcurrentChange
 from ..services.errors import DomainError
@@ -78,7 +78,7 @@ def application_withdraw(application_id: int):
     form = ActionForm()
     if form.validate_on_submit():
         try:
-            renewal.withdraw_application(application, person, utcnow())
+            renewal_submission.withdraw_application(application, person, utcnow())
         except (ConcurrentChange, DomainError) as error:
             rollback_only()
             flash(error.message, "error")

@@ -34,7 +34,8 @@ from ..validators import make_credit_code, make_resident_id
 from . import applications as transitions
 from .dates import add_years
 from .passwords import hash_password
-from .renewal import STEPS, RenewalRules, build_snapshot, start_renewal
+from .renewal import STEPS, RenewalRules, start_renewal
+from .renewal_submission import build_snapshot
 from .staff import create_staff
 
 DEMO_PASSWORD = "Anquan2026"  # noqa: S105 - documented demonstration password

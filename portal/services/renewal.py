@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
@@ -33,7 +33,6 @@ from ..models import (
     Certificate,
     CertificateStatus,
     ContinuingEducation,
-    Employer,
     EmployerKind,
     IdType,
     Person,
@@ -287,7 +286,8 @@ def _update_draft(application: Application, **values) -> None:
         raise transitions.ConcurrentChange(_l("该申请已在其他页面被修改，请刷新后重试。")) from error
 
 
-def _require_editable(application: Application, person: Person) -> None:
+def require_editable(application: Application, person: Person) -> None:
+    """The application is the person's own (404 otherwise) and still being filled in (draft or returned)."""
     if application.person_id != person.id:
         raise NotFound(_l("申请不存在。"))
     if not is_editable(application):
@@ -319,7 +319,7 @@ def clean_personal(data: dict) -> dict:
 
 def save_personal(application: Application, person: Person, data: dict) -> None:
     """Step 1: save the personal basic information into the draft and mark the step complete."""
-    _require_editable(application, person)
+    require_editable(application, person)
     _complete(application, "personal", personal=clean_personal(data))
 
 
@@ -364,7 +364,7 @@ def clean_employer(data: dict, certificate: Certificate | None) -> dict:
 
 def save_employer(application: Application, person: Person, data: dict) -> None:
     """Step 2: save the employer and the body that will run 初审."""
-    _require_editable(application, person)
+    require_editable(application, person)
     values = clean_employer(data, application.certificate)
     application.body_id = values["body_id"]
     _complete(application, "employer", employer=values)
@@ -405,7 +405,7 @@ def education_summary(person: Person, certificate: Certificate | None, today: da
 
 def add_education(application: Application, person: Person, data: dict, today: date) -> ContinuingEducation:
     """Step 3: add a continuing-education entry to the person's record."""
-    _require_editable(application, person)
+    require_editable(application, person)
     entry = ContinuingEducation(person_id=person.id, **clean_education(data, today))
     db.session.add(entry)
     db.session.flush()
@@ -416,7 +416,7 @@ def add_education(application: Application, person: Person, data: dict, today: d
 def update_education(application: Application, person: Person, entry_id: int, data: dict,
                      today: date) -> ContinuingEducation:
     """Step 3: change one of the person's CE entries."""
-    _require_editable(application, person)
+    require_editable(application, person)
     entry = get_education(person, entry_id)
     for name, value in clean_education(data, today).items():
         setattr(entry, name, value)
@@ -426,14 +426,14 @@ def update_education(application: Application, person: Person, entry_id: int, da
 
 def delete_education(application: Application, person: Person, entry_id: int) -> None:
     """Step 3: delete one of the person's CE entries."""
-    _require_editable(application, person)
+    require_editable(application, person)
     db.session.delete(get_education(person, entry_id))
     db.session.flush()
 
 
 def finish_education(application: Application, person: Person) -> None:
     """Step 3 done (the 学时 total is checked at 上报, so the applicant can carry on and come back)."""
-    _require_editable(application, person)
+    require_editable(application, person)
     _complete(application, "education")
 
 
@@ -443,7 +443,7 @@ def finish_education(application: Application, person: Person) -> None:
 
 def add_work(application: Application, person: Person, data: dict, today: date) -> WorkHistory:
     """Step 4, 添加: add a work-history row; the whole history must stay free of overlaps."""
-    _require_editable(application, person)
+    require_editable(application, person)
     row = WorkHistory(person_id=person.id, **clean_work(data, today))
     check_work_history([*work_rows(person), row], today)
     db.session.add(row)
@@ -454,7 +454,7 @@ def add_work(application: Application, person: Person, data: dict, today: date) 
 
 def update_work(application: Application, person: Person, row_id: int, data: dict, today: date) -> WorkHistory:
     """Step 4: change a row opened through its 起止时间."""
-    _require_editable(application, person)
+    require_editable(application, person)
     row = get_work(person, row_id)
     values = clean_work(data, today)
     with db.session.no_autoflush:
@@ -467,14 +467,14 @@ def update_work(application: Application, person: Person, row_id: int, data: dic
 
 def delete_work(application: Application, person: Person, row_id: int) -> None:
     """Step 4: delete a row opened through its 起止时间."""
-    _require_editable(application, person)
+    require_editable(application, person)
     db.session.delete(get_work(person, row_id))
     db.session.flush()
 
 
 def finish_work(application: Application, person: Person, today: date) -> None:
     """Step 4 done: at least one row, no overlaps."""
-    _require_editable(application, person)
+    require_editable(application, person)
     rows = work_rows(person)
     if not rows:
         raise DomainError(_l("请至少添加一条工作经历。"))
@@ -487,144 +487,8 @@ def finish_work(application: Application, person: Person, today: date) -> None:
 
 def mark_previewed(application: Application, person: Person) -> None:
     """Step 5: the applicant has seen the form as it will print."""
-    _require_editable(application, person)
+    require_editable(application, person)
     if "preview" not in completed_steps(application):
         _complete(application, "preview")
     else:
         visit_step(application, "preview")
-
-
-def build_snapshot(application: Application, person: Person, today: date, rules: RenewalRules) -> dict:
-    """Everything the 延续注册申请表 shows, as plain JSON (labels in Chinese, dates ISO)."""
-    draft = application.draft or {}
-    personal = {**{name: getattr(person, name) or "" for name in PERSONAL_FIELDS}, **draft.get("personal", {})}
-    employer = dict(draft.get("employer", {}))
-    certificate = application.certificate
-    body = db.session.get(Body, application.body_id) if application.body_id else None
-    birth = birth_date_of(person)
-    summary = education_summary(person, certificate, today, rules)
-    return {
-        "kind": application.kind.value,
-        "date": today.isoformat(),
-        "person": {
-            **personal,
-            "name": person.name,
-            "gender": person.gender or "",
-            "birth_date": birth.isoformat() if birth else "",
-            "id_type": person.id_type.text,
-            "id_number": person.id_number,
-            "category": person.category.text if person.category else "",
-        },
-        "certificate": {
-            "number": certificate.number,
-            "category": certificate.category.text,
-            "valid_from": certificate.valid_from.isoformat(),
-            "valid_until": certificate.valid_until.isoformat(),
-        } if certificate else {},
-        "employer": {**employer, "kind": _employer_kind_text(employer.get("kind"))},
-        "body": {"id": body.id, "code": body.code, "name": body.name} if body else {},
-        "education": {
-            "entries": [{"course": entry.course, "organiser": entry.organiser,
-                         "start_date": entry.start_date.isoformat(), "end_date": entry.end_date.isoformat(),
-                         "hours": entry.hours, "counted": counted} for entry, counted in summary.entries],
-            "total": summary.total,
-            "required": summary.required,
-            "period_from": summary.period_from.isoformat() if summary.period_from else "",
-            "period_to": summary.period_to.isoformat(),
-        },
-        "work": [{"start_date": row.start_date.isoformat(),
-                  "end_date": row.end_date.isoformat() if row.end_date else "",
-                  "employer_name": row.employer_name, "position": row.position or "", "duties": row.duties or ""}
-                 for row in work_rows(person)],
-    }
-
-
-def submission_problems(application: Application, person: Person, today: date, rules: RenewalRules) -> list:
-    """Every rule of 上报, checked again on the server; an empty list means the application may be submitted."""
-    problems = []
-    eligibility = check_eligibility(person, today, rules)
-    resubmission = application.status is S.RETURNED
-    # A returned application was lodged inside the window; only the age rule and the certificate apply again.
-    if not eligibility.ok and not (resubmission and eligibility.problem in ("not_open", "expired")):
-        problems.append(eligibility.message)
-    missing = [STEP_LABELS[step] for step in STEPS[:5] if step not in completed_steps(application)]
-    if missing:
-        problems.append(_l("请先完成以下步骤：%(steps)s。", steps="、".join(str(label) for label in missing)))
-    draft = application.draft or {}
-    checks = {"personal": lambda data: clean_personal(data),
-              "employer": lambda data: clean_employer(data, application.certificate)}
-    for key, check in checks.items():
-        try:
-            check(draft.get(key, {}))
-        except DomainError as error:
-            problems.append(_l("%(step)s：%(message)s", step=STEP_LABELS[key], message=error.message))
-    summary = education_summary(person, application.certificate, today, rules)
-    if not summary.enough:
-        problems.append(_l("本注册周期内的继续教育学时为%(total)d学时，不足%(required)d学时，不能上报。",
-                           total=summary.total, required=summary.required))
-    rows = work_rows(person)
-    try:
-        if not rows:
-            raise DomainError(_l("请至少添加一条工作经历。"))
-        check_work_history(rows, today)
-    except DomainError as error:
-        problems.append(error.message)
-    return problems
-
-
-def submit_renewal(application: Application, person: Person, today: date, now: datetime,
-                   rules: RenewalRules) -> Application:
-    """上报 (or 重新上报 of a returned application): re-check every rule, copy the confirmed personal and employer
-    data into the profile, freeze the snapshot, and move the application to 已上报."""
-    _require_editable(application, person)
-    problems = submission_problems(application, person, today, rules)
-    if problems:
-        raise DomainError("；".join(str(problem) for problem in problems))
-    _apply_to_profile(application, person)
-    snapshot = build_snapshot(application, person, today, rules)
-    return transitions.submit(application, person, snapshot, now)
-
-
-def _apply_to_profile(application: Application, person: Person) -> None:
-    """The confirmed personal data and employer become the person's profile (the snapshot keeps this form's)."""
-    draft = application.draft or {}
-    personal = clean_personal(draft.get("personal", {}))
-    for name, value in personal.items():
-        setattr(person, name, value or None)
-    employer_data = clean_employer(draft.get("employer", {}), application.certificate)
-    employer = _employer_by_code(employer_data["credit_code"])
-    if employer is None:
-        try:
-            with db.session.begin_nested():  # another applicant may be adding the same employer right now
-                employer = Employer(credit_code=employer_data["credit_code"], name=employer_data["name"])
-                db.session.add(employer)
-        except IntegrityError:
-            employer = _employer_by_code(employer_data["credit_code"])
-    # Fill what the shared employer record lacks; never overwrite what another applicant's form gave.
-    for name in ("kind", "address", "contact_person", "contact_phone"):
-        if not getattr(employer, name):
-            setattr(employer, name, employer_data[name])
-    person.employer = employer
-    person.employer_kind = EmployerKind(employer_data["kind"])
-    db.session.flush()
-
-
-def _employer_by_code(code: str) -> Employer | None:
-    return db.session.scalar(select(Employer).where(Employer.credit_code == code))
-
-
-def withdraw_application(application: Application, person: Person, now: datetime) -> Application:
-    """撤回: the applicant takes back a draft, an application no reviewer has acted on, or a returned one."""
-    if application.person_id != person.id:
-        raise NotFound(_l("申请不存在。"))
-    return transitions.withdraw(application, person, now)
-
-
-# --- small helpers --------------------------------------------------------------------------------------
-
-
-def _employer_kind_text(code) -> str:
-    try:
-        return EmployerKind(code).text
-    except ValueError:
-        return ""
