@@ -11,17 +11,13 @@ from flask_login import login_required
 from ..models.base import utcnow
 from ..services import renewal, renewal_submission
 from ..services.application_pdf import render_application_pdf
-from ..services.applications import ConcurrentChange
+from ..services.applications import NOT_WITHDRAWABLE, WITHDRAWABLE, ConcurrentChange
 from ..services.errors import DomainError
 from ..services.pdf import PdfRenderError
 from ..transaction import rollback_only
 from . import bp
 from .renewal_forms import ActionForm
 from .renewal_wizard import current_person, get_own_application_or_404
-
-S = renewal.S
-#: statuses the applicant may still withdraw (撤回)
-WITHDRAWABLE = (S.DRAFT, S.SUBMITTED, S.RETURNED)
 
 
 @bp.get("/history")
@@ -86,6 +82,6 @@ def application_withdraw(application_id: int):
             flash(_("申请已撤回。"), "success")
         return redirect(url_for("applicant.history"))
     if application.status not in WITHDRAWABLE:
-        flash(_("注册机构已开始审核该申请，不能撤回。"), "warning")
+        flash(NOT_WITHDRAWABLE, "warning")
         return redirect(url_for("applicant.application_detail", application_id=application.id))
     return render_template("applicant/renewal/withdraw.html", person=person, application=application, form=form)

@@ -72,6 +72,11 @@ def submit(application: Application, person: Person, snapshot: dict, now: dateti
     return application
 
 
+#: statuses the applicant may still withdraw (撤回): no reviewer has decided on them
+WITHDRAWABLE = frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED})
+NOT_WITHDRAWABLE = _l("注册机构已开始审核该申请，不能撤回。")
+
+
 def withdraw(application: Application, person: Person, now: datetime) -> Application:
     """撤回: the applicant takes back a draft, a submitted application no reviewer has decided on yet,
     or a returned one.
@@ -79,8 +84,8 @@ def withdraw(application: Application, person: Person, now: datetime) -> Applica
     A withdrawn application stays in 历史记录 and no longer blocks a new one.
     """
     _check_owner(application, person)
-    if application.status not in (S.DRAFT, S.SUBMITTED, S.RETURNED):
-        raise DomainError(_l("注册机构已开始审核该申请，不能撤回。"))
+    if application.status not in WITHDRAWABLE:
+        raise DomainError(NOT_WITHDRAWABLE)
     _transition(application, S.WITHDRAWN, "withdraw", now, person=person)
     if application.number:
         notify(person, "withdrawn", N_("您已撤回延续注册申请（申请编号 %(number)s）。"), application,
