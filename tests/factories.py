@@ -24,6 +24,7 @@ from portal.models import (
     StaffRole,
 )
 from portal.models.base import utcnow
+from portal.services.dates import add_years
 from portal.services.passwords import hash_password
 from portal.services.sessions import start_session
 from portal.validators import make_resident_id
@@ -59,7 +60,7 @@ def make_certificate(person: Person, *, valid_until: date | None = None, days_le
     """A 5-year certificate of ``person`` expiring ``days_left`` days from today (inside the window by default)."""
     valid_until = valid_until or date.today() + timedelta(days=days_left)
     certificate = Certificate(person=person, number=f"ZA{next(_serial):010d}", category=category,
-                              body_id=person.body_id, valid_from=valid_until.replace(year=valid_until.year - 5),
+                              body_id=person.body_id, valid_from=add_years(valid_until, -5),
                               valid_until=valid_until)
     db.session.add(certificate)
     db.session.flush()

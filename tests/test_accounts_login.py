@@ -223,8 +223,10 @@ def test_password_change_ends_the_other_sessions(app, client, db, applicant):
         "current_password": PASSWORD, "password": "Mine2026ab", "confirm": "Mine2026ab"})
     stale = app.test_client()
     stale.set_cookie("session", cookie)  # a copy of the old session cookie
-    assert stale.get("/applicant/").status_code == 302
-    assert client.get("/applicant/").status_code == 200
+    refused = stale.get("/applicant/")
+    assert refused.status_code == 302 and refused.headers["Location"].startswith("/?next=")
+    page = client.get("/applicant/")
+    assert page.status_code == 200 and applicant.name in text(page) and "功能目录" in text(page)
 
 
 def test_login_page_get_goes_to_the_home_page(client):

@@ -115,9 +115,10 @@ def test_forms_download_as_pdf_rendered_by_the_app(client, db, documents):
 
 
 def test_unknown_form_or_unsafe_template_is_404(client, db, documents):
-    assert client.get(f"/forms/{documents[2].id}.pdf").status_code == 404
-    assert client.get(f"/forms/{documents[3].id}.pdf").status_code == 404  # a regulation is no form
-    assert client.get("/forms/99999.pdf").status_code == 404
+    for url in (f"/forms/{documents[2].id}.pdf", f"/forms/{documents[3].id}.pdf", "/forms/99999.pdf"):
+        response = client.get(url)  # an unsafe template, a regulation (no form), an unknown id
+        assert response.status_code == 404 and response.mimetype == "text/html", url
+        assert "页面不存在" in text(response)
 
 
 def test_regulations_with_authority_text_and_only_safe_links(client, db, documents):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -27,10 +27,10 @@ def submitted_application(client, db, person) -> Application:
 
 def test_history_lists_every_application_newest_first(client, db, applicant):
     old = make_application(applicant, status=S.APPROVED)
-    old.created_at = utcnow().replace(year=2021)
+    old.created_at = datetime(2021, 6, 1, tzinfo=UTC)
     old.last_reason = None
     rejected = make_application(applicant, status=S.INITIAL_REJECTED, body_code="110000")
-    rejected.created_at = utcnow().replace(year=2022)
+    rejected.created_at = datetime(2022, 6, 1, tzinfo=UTC)
     rejected.events.append(transitions.ApplicationEvent(action="initial_reject", from_status=S.SUBMITTED,
                                                         to_status=S.INITIAL_REJECTED, reason="工作经历不符",
                                                         staff_id=make_staff().id))

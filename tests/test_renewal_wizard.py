@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.models import Application, ApplicationStatus, ContinuingEducation, Notice, WorkHistory
+from portal.services.dates import add_years
 from tests.factories import login_as, make_certificate, make_person
 from tests.test_renewal_support import (
     PERSONAL,
@@ -67,7 +68,7 @@ def test_after_expiry_the_page_says_reregistration_is_needed(client, db):
 
 
 def test_over_the_age_limit_cannot_renew(client, db):
-    born = date.today().replace(year=date.today().year - 71)
+    born = add_years(date.today(), -71)
     person = make_person(birth_date=born)
     make_certificate(person)
     db.session.commit()

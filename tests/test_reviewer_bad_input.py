@@ -21,7 +21,11 @@ def test_odd_list_arguments_still_give_a_list(client, db):
     for base in LISTS:
         for query in QUERIES:
             response = client.get(f"{base}?{query}")
+            html = response.get_data(as_text=True)
             assert response.status_code == 200, (base, query, response.status_code)
+            assert 'class="table table-striped table-bordered table-hover model-list' in html or "没有记录" in html, \
+                (base, query)
+            assert "系统错误" not in html, (base, query)
 
 
 @pytest.mark.parametrize("url", ["/reviewer/applications/details/?id=abc",
