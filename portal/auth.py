@@ -35,7 +35,7 @@ def unauthorized():
     had_session = bool(request.cookies.get(current_app.config["SESSION_COOKIE_NAME"]))
     flash(_l("您已长时间未操作或已在别处退出，请重新登录。") if had_session else _l("请先登录。"), "warning")
     if request.blueprint and request.blueprint.startswith("reviewer"):
-        return redirect(url_for(current_app.config.get("REVIEWER_LOGIN_ENDPOINT", "reviewer_auth.login")))
+        return redirect(url_for("reviewer_auth.login"))
     return redirect(url_for("public.index"))
 
 

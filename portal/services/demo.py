@@ -172,19 +172,18 @@ def _application(person: Person, status: ApplicationStatus, today: date, reviewe
     steps = list(STEPS[:5]) if _PATH[status] else ["personal", "employer"]
     application.draft = {**application.draft, "completed": steps, "current": STEPS[len(steps)]}
     now = utcnow()
+    steps = {
+        "submit": lambda: transitions.submit(application, person, build_snapshot(application, person, today, rules),
+                                             now),
+        "withdraw": lambda: transitions.withdraw(application, person, now),
+        "initial_pass": lambda: transitions.initial_pass(application, reviewer, now),
+        "return": lambda: transitions.return_for_changes(application, reviewer, _REASONS["return"], now),
+        "initial_reject": lambda: transitions.initial_reject(application, reviewer, _REASONS["initial_reject"], now),
+        "approve": lambda: transitions.approve(application, central, now),
+        "refuse": lambda: transitions.refuse(application, central, _REASONS["refuse"], now),
+    }
     for action in _PATH[status]:
-        if action == "submit":
-            transitions.submit(application, person, build_snapshot(application, person, today, rules), now)
-        elif action == "withdraw":
-            transitions.withdraw(application, person, now)
-        elif action == "initial_pass":
-            transitions.initial_pass(application, reviewer, now)
-        elif action == "approve":
-            transitions.approve(application, central, now)
-        else:
-            decide = {"return": transitions.return_for_changes, "initial_reject": transitions.initial_reject,
-                      "refuse": transitions.refuse}[action]
-            decide(application, reviewer if action != "refuse" else central, _REASONS[action], now)
+        steps[action]()
 
 
 def _content() -> None:

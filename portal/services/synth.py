@@ -16,7 +16,8 @@ from sqlalchemy import func, insert, select, text
 from ..extensions import db
 from ..models import Body, BodyKind, Category, Certificate, Person
 from ..models.base import utcnow
-from ..validators import make_resident_id
+from ..validators import gender_from_id, make_resident_id
+from .dates import add_years
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰文辉力斌宇浩凯鹏飞"
@@ -31,24 +32,23 @@ def synth_persons(count: int, seed: int = 2026) -> int:
     bodies = [(row.id, row.code) for row in db.session.execute(query)]
     first_id = (db.session.scalar(select(func.max(Person.id))) or 0) + 1
     first_cert = (db.session.scalar(select(func.max(Certificate.id))) or 0) + 1
-    serial = first_id
-    today = date.today()
+    today, now = date.today(), utcnow()
     for start in range(0, count, BATCH):
         people, certificates = [], []
         for offset in range(start, min(start + BATCH, count)):
-            pid = first_id + offset
+            pid = first_id + offset  # also the serial that makes the ID number unique
             body_id, code = bodies[offset % len(bodies)]
-            number = _id_number(code, serial + offset)
+            number = _id_number(code, pid)
             until = today + timedelta(days=rng.randint(-400, 1800))
             category = CATEGORIES[offset % len(CATEGORIES)]
             people.append(dict(id=pid, name=rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
-                               gender="男" if int(number[16]) % 2 else "女", birth_date=_birth(serial + offset),
+                               gender=gender_from_id(number), birth_date=_birth(pid),
                                id_type="resident_id", id_number=number, category=category.value,
                                employer_kind="production", body_id=body_id, must_change_password=False,
-                               failed_logins=0, created_at=utcnow(), updated_at=utcnow()))
+                               failed_logins=0, created_at=now, updated_at=now))
             certificates.append(dict(id=first_cert + offset, person_id=pid, number=f"SY{pid:011d}",
-                                     category=category.value, body_id=body_id, valid_from=until - timedelta(days=1826),
-                                     valid_until=until, status="valid", created_at=utcnow(), updated_at=utcnow()))
+                                     category=category.value, body_id=body_id, valid_from=add_years(until, -5),
+                                     valid_until=until, status="valid", created_at=now, updated_at=now))
         _bulk_insert(Person.__table__, people)
         _bulk_insert(Certificate.__table__, certificates)
     _fix_sequences()
