@@ -9,7 +9,8 @@ import pytest
 from portal.models import ApplicationStatus, Notice
 from portal.models.base import utcnow
 from portal.services.notices import notify
-from portal.services.personal_notices import personal_notices, renewal_window_opens
+from portal.services.personal_notices import personal_notices
+from portal.services.renewal import renewal_window_opens
 from tests.accounts_helpers import login, text
 from tests.factories import make_application, make_certificate, make_person
 

@@ -3,7 +3,7 @@ stored notices (portal.models.Notice), newest first.
 
 Computed: a temporary password to change, an incomplete profile, the certificate's expiry and whether the renewal
 window (``window_months`` before expiry) is open or when it opens, 重新注册 once expired, the state of the latest
-application when nothing was stored for it. Independent of the renewal code: only the models and the settings.
+application when nothing was stored for it. The renewal window is the one renewal.py applies.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import OPEN_STATUSES, Application, ApplicationStatus, CertificateStatus, Notice, Person
-from .dates import add_months
+from .renewal import renewal_window_opens
 
 #: How a stored notice's kind is shown (colour of the bar beside it).
 LEVELS = {
@@ -41,11 +41,6 @@ class PersonalNotice:
     reason: str | None = None
     link: str | None = None
     link_text: str | None = None
-
-
-def renewal_window_opens(valid_until: date, window_months: int) -> date:
-    """The first day 延续注册 may be applied for: ``window_months`` before the certificate expires."""
-    return add_months(valid_until, -window_months)
 
 
 def certificate_notice(person: Person, today: date, window_months: int) -> PersonalNotice | None:

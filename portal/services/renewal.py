@@ -108,9 +108,14 @@ class Eligibility:
         return self.problem is None
 
 
+def renewal_window_opens(valid_until: date, window_months: int) -> date:
+    """The first day 延续注册 may be applied for: ``window_months`` before the certificate expires."""
+    return add_months(valid_until, -window_months)
+
+
 def renewal_window(certificate: Certificate, rules: RenewalRules) -> tuple[date, date]:
     """The first and last day on which a renewal may be submitted: the last months before expiry."""
-    return add_months(certificate.valid_until, -rules.window_months), certificate.valid_until
+    return renewal_window_opens(certificate.valid_until, rules.window_months), certificate.valid_until
 
 
 def birth_date_of(person: Person) -> date | None:
