@@ -48,6 +48,19 @@ def test_history_lists_every_application_newest_first(client, db, applicant):
     assert 'class="badge badge-submitted"' in html
 
 
+def test_history_offers_editing_and_withdrawal_only_where_the_rules_allow(client, db, applicant):
+    approved = make_application(applicant, status=S.APPROVED)
+    returned = make_application(applicant, status=S.RETURNED)
+    db.session.commit()
+    login_as(client, applicant)
+    html = client.get("/applicant/history").get_data(as_text=True)
+    rows = {number: html[html.index(number):].split("</tr>")[0] for number in (approved.number, returned.number)}
+    assert "修改" in rows[returned.number] and "撤回" in rows[returned.number]
+    assert "修改" not in rows[approved.number] and "撤回" not in rows[approved.number]
+    detail = text(client.get(f"/applicant/applications/{returned.id}"))
+    assert "修改后重新上报" in detail
+
+
 def test_the_pdf_holds_the_frozen_form(client, db, applicant):
     application = submitted_application(client, db, applicant)
     response = client.get(f"/applicant/applications/{application.id}/form.pdf?download=1")

@@ -28,7 +28,7 @@ def history():
     person = current_person()
     return render_template("applicant/history.html", person=person, applications=renewal.applications_of(person),
                            certificate=person.current_certificate, withdrawable=WITHDRAWABLE,
-                           latest_decision=renewal.latest_decision)
+                           latest_decision=renewal.latest_decision, is_editable=renewal.is_editable)
 
 
 @bp.get("/applications/<int:application_id>")
@@ -39,7 +39,8 @@ def application_detail(application_id: int):
     person = current_person()
     application = get_own_application_or_404(application_id, person)
     return render_template("applicant/renewal/detail.html", person=person, application=application,
-                           just_submitted=request.args.get("submitted") == "1", withdrawable=WITHDRAWABLE)
+                           just_submitted=request.args.get("submitted") == "1", withdrawable=WITHDRAWABLE,
+                           is_editable=renewal.is_editable)
 
 
 @bp.get("/applications/<int:application_id>/form.pdf")
