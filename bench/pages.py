@@ -44,9 +44,9 @@ def session_cookies(database_url: str) -> dict[str, str]:
     from sqlalchemy import select
 
     from portal import create_app
+    from portal.clock import utcnow
     from portal.extensions import db
     from portal.models import Person, Staff, StaffRole
-    from portal.models.base import utcnow
     from portal.services.sessions import start_session
     from portal.services.staff import create_staff
 

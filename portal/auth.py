@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Flask, current_app, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 
+from .clock import utcnow
 from .extensions import db, login_manager
 from .models import Person, Staff
-from .models.base import utcnow
 from .services.sessions import SessionPolicy, resume_session
 
 _MODELS = {"p": Person, "s": Staff}

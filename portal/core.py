@@ -33,8 +33,8 @@ def set_language(code: str):
 @limiter.limit("60 per minute")
 def captcha_image():
     """A new 验证码 image for this session (click the image to get another); the answer stays on the server."""
+    from .clock import utcnow
     from .forms import SESSION_KEY, captcha_ttl
-    from .models.base import utcnow
     from .services.captcha import captcha_png
     from .services.challenges import new_challenge
 

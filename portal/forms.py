@@ -10,7 +10,7 @@ from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
-from .models.base import utcnow
+from .clock import utcnow
 from .services.challenges import consume_challenge
 
 SESSION_KEY = "captcha_id"

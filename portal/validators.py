@@ -13,6 +13,8 @@ from datetime import date
 
 from stdnum.cn import uscc
 
+from . import clock
+
 #: Codes of the 证件类型 accepted by the portal, with their labels.
 ID_TYPE_LABELS: dict[str, str] = {
     "resident_id": "居民身份证",
@@ -77,7 +79,7 @@ def _parse_birth_date(yyyymmdd: str) -> date:
         birth = date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
     except ValueError:
         raise IdNumberError("身份证号码中的出生日期无效") from None
-    if birth < _EARLIEST_BIRTH or birth > date.today():
+    if birth < _EARLIEST_BIRTH or birth > clock.today():
         raise IdNumberError("身份证号码中的出生日期无效")
     return birth
 

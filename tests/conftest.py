@@ -2,15 +2,22 @@
 
 The schema is built once per run by the real migrations (``flask db upgrade``), so every run also proves them;
 each test starts from empty tables plus the reference registration bodies.
+
+``--clock=INSTANT`` (or ``PORTAL_TEST_CLOCK=INSTANT``) runs the whole suite with the process clock moved to that
+instant and ticking, e.g. ``--clock=2026-11-27T16:30Z`` (00:30 the next day in Beijing): the proof that the suite
+does not depend on the hour it runs at. A test that needs a particular instant sets it with time-machine's
+``time_machine`` fixture (see ``tests/clocks.py``).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import Flask
 from flask_migrate import upgrade
 
@@ -23,6 +30,38 @@ pytest_plugins = ["tests.factories"]
 
 # argon2 at production cost takes ~110 ms a hash; the suite uses a cheap one (production code is unchanged).
 passwords.configure_hasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption("--clock", default=os.environ.get("PORTAL_TEST_CLOCK") or None, metavar="INSTANT",
+                     help="run the suite with the clock moved to this ISO 8601 instant, ticking "
+                          "(naive means UTC), e.g. 2026-12-31T17:30Z; also PORTAL_TEST_CLOCK")
+
+
+def pytest_configure(config) -> None:
+    instant = config.getoption("--clock")
+    if instant:
+        moment = datetime.fromisoformat(instant)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        traveller = time_machine.travel(moment, tick=True)
+        traveller.start()
+        config.stash[_TRAVELLER] = traveller
+
+
+def pytest_unconfigure(config) -> None:
+    traveller = config.stash.get(_TRAVELLER, None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config) -> str | None:
+    if config.stash.get(_TRAVELLER, None) is not None:
+        return f"clock moved to {config.getoption('--clock')} (ticking); now {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    return None
+
+
+_TRAVELLER = pytest.StashKey[time_machine.travel]()
 
 
 @pytest.fixture(scope="session")

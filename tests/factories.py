@@ -8,6 +8,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from portal import clock
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import (
     Application,
@@ -23,7 +25,6 @@ from portal.models import (
     Staff,
     StaffRole,
 )
-from portal.models.base import utcnow
 from portal.services.dates import add_years
 from portal.services.passwords import hash_password
 from portal.services.sessions import start_session
@@ -58,7 +59,7 @@ def make_person(*, name: str = "王建国", id_number: str | None = None, id_typ
 def make_certificate(person: Person, *, valid_until: date | None = None, days_left: int = 45,
                      category: Category = Category.CHEMICAL) -> Certificate:
     """A 5-year certificate of ``person`` expiring ``days_left`` days from today (inside the window by default)."""
-    valid_until = valid_until or date.today() + timedelta(days=days_left)
+    valid_until = valid_until or clock.today() + timedelta(days=days_left)
     certificate = Certificate(person=person, number=f"ZA{next(_serial):010d}", category=category,
                               body_id=person.body_id, valid_from=add_years(valid_until, -5),
                               valid_until=valid_until)
@@ -95,7 +96,7 @@ def make_application(person: Person, *, status: ApplicationStatus = ApplicationS
     db.session.add(application)
     db.session.flush()
     if status is not ApplicationStatus.DRAFT:
-        application.number = f"YX{date.today():%Y}{application.id:08d}"
+        application.number = f"YX{clock.today():%Y}{application.id:08d}"
         application.submitted_at = utcnow()
         application.snapshot = {"person": {"name": person.name, "id_number": person.id_number}}
     db.session.flush()

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from portal.clock import utcnow
 from portal.models import CaptchaChallenge
-from portal.models.base import utcnow
 from portal.services.captcha import answer_digest
 from tests.accounts_helpers import login, post_form, text
 from tests.factories import PASSWORD

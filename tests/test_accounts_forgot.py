@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
+from portal.clock import utcnow
 from portal.models import PasswordResetToken
-from portal.models.base import utcnow
 from portal.services.passwords import verify_password
 from tests.accounts_helpers import login, post_form, text
 from tests.factories import PASSWORD, make_certificate, make_person, new_id_number

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from portal.clock import utcnow
 from portal.models import AuditLog, IdType
-from portal.models.base import utcnow
 from portal.services import passwords
 from portal.services.passwords import hash_password
 from tests.accounts_helpers import csrf_token, login, logout, post_form, text

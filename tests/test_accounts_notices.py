@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from portal.clock import utcnow
 from portal.models import ApplicationStatus, Notice
-from portal.models.base import utcnow
 from portal.services.notices import notify
 from portal.services.personal_notices import personal_notices
 from portal.services.renewal import renewal_window_opens

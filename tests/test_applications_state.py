@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from portal.clock import utcnow
 from portal.models import (
     Application,
     ApplicationEvent,
@@ -16,7 +17,6 @@ from portal.models import (
     Notice,
     StaffRole,
 )
-from portal.models.base import utcnow
 from portal.services import applications as transitions
 from portal.services.applications import ConcurrentChange
 from portal.services.errors import DomainError

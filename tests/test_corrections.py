@@ -9,8 +9,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from portal import clock
+from portal.clock import utcnow
 from portal.models import AuditLog, CorrectionStatus, IdentityCorrection, IdType, Notice, Person
-from portal.models.base import utcnow
 from portal.services.corrections import Scan, apply_correction, file_correction, refuse_correction, scan_content_type
 from portal.services.errors import DomainError, NotFound
 from portal.validators import make_resident_id
@@ -26,7 +27,7 @@ WRONG_CHECK = NEW_ID[:17] + ("1" if NEW_ID[17] != "1" else "2")
 def file_form(person, **values):
     data = {"name": person.name, "gender": person.gender, "birth_date": person.birth_date.isoformat(),
             "id_type": person.id_type.value, "id_number": person.id_number, "reason": "证件号码录入错误",
-            "fax_date": date.today().isoformat(), "fax_pages": "2"}
+            "fax_date": clock.today().isoformat(), "fax_pages": "2"}
     data.update(values)
     return data
 
@@ -39,8 +40,8 @@ def corrections_of(db, person) -> list[IdentityCorrection]:
 # --- the service --------------------------------------------------------------------------------------------------
 
 def service_file(person, staff, values, **kwargs):
-    arguments = dict(reason="录入错误", fax_date=date.today(), fax_pages=1, scan=None, max_scan_bytes=1000,
-                     now=utcnow(), today=date.today())
+    arguments = dict(reason="录入错误", fax_date=clock.today(), fax_pages=1, scan=None, max_scan_bytes=1000,
+                     now=utcnow(), today=clock.today())
     arguments.update(kwargs)
     return file_correction(person, staff, values, **arguments)
 
@@ -63,7 +64,7 @@ def test_scan_type_is_judged_by_content():
     ({"id_number": "211322750505001"}, "id_number", "18位"),  # no first-generation numbers
     ({"name": "  "}, "name", "请填写姓名"),
     ({"gender": "未知"}, "gender", "男或女"),
-    ({"birth_date": date.today() + timedelta(days=1)}, "birth_date", "出生日期不正确"),
+    ({"birth_date": clock.today() + timedelta(days=1)}, "birth_date", "出生日期不正确"),
     ({"id_type": "passport"}, "id_number", "护照"),  # the resident number is no passport number
     ({"birth_date": date(1976, 1, 1)}, "birth_date", "不一致"),
 ])
@@ -97,7 +98,7 @@ def test_only_the_applicants_body_files(db):
 
 def test_fax_details_are_required(db):
     w = world(db)
-    for kwargs, field in (({"fax_date": None}, "fax_date"), ({"fax_date": date.today() + timedelta(days=1)},
+    for kwargs, field in (({"fax_date": None}, "fax_date"), ({"fax_date": clock.today() + timedelta(days=1)},
                                                               "fax_date"),
                           ({"fax_pages": 0}, "fax_pages"), ({"reason": " "}, "reason")):
         with pytest.raises(DomainError) as error:

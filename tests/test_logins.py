@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from portal.auth import load_user
-from portal.models.base import utcnow
+from portal.clock import utcnow
 from portal.services import passwords
 from portal.services.challenges import consume_challenge, new_challenge
 from portal.services.logins import LoginPolicy, LoginRefused, check_password_login, log_out, unlock

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from portal.clock import utcnow
 from portal.models import ApplicationStatus, Notice
-from portal.models.base import utcnow
 from portal.services import applications
 from tests.factories import login_as, make_application, make_staff
 

@@ -10,8 +10,8 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from portal.clock import utcnow
 from portal.models import Announcement, Body, Document, DocumentKind
-from portal.models.base import utcnow
 from tests.accounts_helpers import text
 
 

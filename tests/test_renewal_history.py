@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
+from portal import clock
+from portal.clock import utcnow
 from portal.models import Application, ApplicationStatus, Notice, StaffRole
-from portal.models.base import utcnow
 from portal.services import applications as transitions
 from tests.factories import login_as, make_application, make_certificate, make_person, make_staff
 from tests.test_renewal_support import PERSONAL, csrf_token, fill_wizard, pdf_text, post, submit, text
@@ -192,10 +193,10 @@ def test_returned_application_shows_the_reason_and_is_resubmitted_with_its_numbe
 def test_resubmission_after_expiry_is_allowed_but_not_over_the_age_limit(client, db, applicant):
     application = submitted_application(client, db, applicant)
     transitions.return_for_changes(application, make_staff(body_code="210000"), "补充材料", utcnow())
-    applicant.current_certificate.valid_until = date.today().replace(day=1) if date.today().day > 1 else date.today()
+    applicant.current_certificate.valid_until = clock.today().replace(day=1) if clock.today().day > 1 else clock.today()
     db.session.commit()
     token = csrf_token(client, "/applicant/renewal/submit")
-    applicant.birth_date = date(date.today().year - 75, 1, 1)
+    applicant.birth_date = date(clock.today().year - 75, 1, 1)
     db.session.commit()
     response = submit(client, token)
     assert response.status_code == 200 and "年满70周岁" in text(response)

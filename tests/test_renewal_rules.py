@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
+from portal.clock import utcnow
 from portal.models import Application, ApplicationStatus, CertificateStatus, ContinuingEducation, WorkHistory
-from portal.models.base import utcnow
 from portal.services import renewal, renewal_submission
 from portal.services.errors import DomainError, NotFound
 from tests.factories import make_application, make_certificate, make_person

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from pypdf import PdfReader
 
+from portal import clock
 from portal.validators import make_credit_code
 from tests.factories import body
 
@@ -26,7 +27,7 @@ def employer_data(**values) -> dict:
 
 
 def ce_data(days_ago: int = 400, hours: int = 24, **values) -> dict:
-    start = date.today() - timedelta(days=days_ago)
+    start = clock.today() - timedelta(days=days_ago)
     return {"course": "危险化学品安全管理", "organiser": "辽宁省安全生产培训中心", "start_date": start.isoformat(),
             "end_date": (start + timedelta(days=2)).isoformat(), "hours": str(hours), **values}
 

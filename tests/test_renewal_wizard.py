@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from portal import clock
 from portal.models import Application, ApplicationStatus, ContinuingEducation, Notice, WorkHistory
 from portal.services.dates import add_years
 from tests.factories import login_as, make_certificate, make_person
@@ -68,7 +69,7 @@ def test_after_expiry_the_page_says_reregistration_is_needed(client, db):
 
 
 def test_over_the_age_limit_cannot_renew(client, db):
-    born = add_years(date.today(), -71)
+    born = add_years(clock.today(), -71)
     person = make_person(birth_date=born)
     make_certificate(person)
     db.session.commit()
@@ -204,7 +205,7 @@ def _to_education(client):
     ({"hours": "5000"}, "hours", "学时应为1至200之间的整数"),
     ({"hours": "2.5"}, "hours", "请填写整数"),
     ({"start_date": "2024-05-10", "end_date": "2024-05-01"}, "end_date", "结束日期不能早于开始日期"),
-    ({"end_date": (date.today() + timedelta(days=3)).isoformat()}, "end_date", "结束日期不能晚于今天"),
+    ({"end_date": (clock.today() + timedelta(days=3)).isoformat()}, "end_date", "结束日期不能晚于今天"),
     ({"start_date": "not a date"}, "start_date", "日期格式不正确"),
     ({"course": ""}, "course", "请填写培训课程"),
     ({"course": "课" * 101}, "course", "不能超过100个字"),
@@ -274,7 +275,7 @@ def test_work_rows_added_edited_and_deleted_through_their_period(client, db, app
     ({"start_date": "2010-01-01", "end_date": "2012-01-01"}, "start_date", "工作经历的时间不能重叠"),
     ({"start_date": "2000-01-01", "end_date": ""}, "start_date", "只有最近的一段工作经历可以填写“至今”"),
     ({"start_date": "2000-01-01", "end_date": "1999-01-01"}, "end_date", "结束日期不能早于开始日期"),
-    ({"start_date": (date.today() + timedelta(days=1)).isoformat(), "end_date": ""}, "start_date",
+    ({"start_date": (clock.today() + timedelta(days=1)).isoformat(), "end_date": ""}, "start_date",
      "开始日期不能晚于今天"),
     ({"start_date": "1900-01-01", "end_date": "1901-01-01"}, "start_date", "开始日期不正确"),
     ({"employer_name": ""}, "employer_name", "请填写工作单位"),
@@ -379,7 +380,7 @@ def test_submit_freezes_numbers_and_notifies(client, db, applicant):
     (application,) = applications(db, applicant)
     assert response.headers["Location"].endswith(f"/applicant/applications/{application.id}?submitted=1")
     assert application.status is S.SUBMITTED
-    assert application.number == f"YX{date.today():%Y}{application.id:08d}"
+    assert application.number == f"YX{clock.today():%Y}{application.id:08d}"
     snapshot = application.snapshot
     assert snapshot["person"]["id_number"] == applicant.id_number
     assert snapshot["person"]["mobile"] == "13912345678"
@@ -413,7 +414,7 @@ def test_submission_outside_the_window_is_refused(client, db, applicant):
     login_as(client, applicant)
     fill_wizard(client)
     certificate = applicant.current_certificate
-    certificate.valid_until = date.today() - timedelta(days=1)  # the certificate expired meanwhile
+    certificate.valid_until = clock.today() - timedelta(days=1)  # the certificate expired meanwhile
     db.session.commit()
     response = submit(client)
     assert response.status_code == 200

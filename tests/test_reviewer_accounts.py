@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from portal.clock import utcnow
 from portal.models import Announcement, AuditLog, Body, Document, Person, Staff, StaffRole
-from portal.models.base import utcnow
 from portal.services.passwords import verify_password
 from tests.factories import PASSWORD, login_as, make_staff
 from tests.test_reviewer_helpers import audit_rows, post, staff_login, text, world

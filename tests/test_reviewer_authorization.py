@@ -9,12 +9,11 @@ pages and actions; a reviewer's request for another body's record answers 404, c
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.models import (
     Announcement,
     ApplicationStatus,
@@ -58,9 +57,9 @@ def console_routes(app):
 def setup(app, db):
     w = world(db)
     for person, staff in ((w.person_a, w.reviewer_a), (w.person_b, w.reviewer_b)):
-        file_correction(person, staff, {"name": person.name + "某"}, reason="姓名录入错误", fax_date=date.today(),
+        file_correction(person, staff, {"name": person.name + "某"}, reason="姓名录入错误", fax_date=clock.today(),
                         fax_pages=2, scan=Scan("fax.pdf", PDF), max_scan_bytes=10_000, now=w.central.created_at,
-                        today=date.today())
+                        today=clock.today())
     db.session.add_all([Announcement(title="通知", body="内容"),
                         Document(kind=DocumentKind.REGULATION, title="注册安全工程师管理规定", body="正文")])
     db.session.commit()
@@ -93,7 +92,7 @@ def build_request(app, endpoint: str, method: str, record_id, person_id, w, cent
         if view == "reviewer_corrections":
             args["person_id"] = person_id
             data = {"name": "新名字", "gender": "男", "birth_date": "1975-05-05", "id_type": "resident_id",
-                    "id_number": "", "reason": "x", "fax_date": date.today().isoformat(), "fax_pages": "1"}
+                    "id_number": "", "reason": "x", "fax_date": clock.today().isoformat(), "fax_pages": "1"}
     elif name == "decide":
         args["decision"] = "approve" if central else "pass"
         data = {f"{args['decision']}-id": record_id, f"{args['decision']}-version": w.versions.get(record_id, 1)}

@@ -9,8 +9,8 @@ import pytest
 from flask import session as flask_session
 from flask_login import login_user
 
+from portal.clock import utcnow
 from portal.models import Staff
-from portal.models.base import utcnow
 from portal.reviewer.gate import current_staff
 from portal.services.passwords import verify_password
 from tests.factories import PASSWORD, login_as, make_person, make_staff

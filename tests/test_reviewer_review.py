@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from portal import clock
 from portal.models import Application, ApplicationStatus, Category, Notice
 from portal.services.dates import add_years
 from portal.services.mail import MailError
@@ -66,7 +67,7 @@ def test_queue_search_and_filters(client, db):
     assert numbers(f"search={w.person_a.id_number}") == {w.application_a.number}
     assert numbers(f"search={old.number}") == {old.number}
     assert numbers("flt0_1=coal") == {old.number}
-    today = date.today()
+    today = clock.today()
     assert numbers(f"flt0_2={today - timedelta(days=1)}+to+{today}") == {w.application_a.number}
     assert numbers(f"flt0_2={today - timedelta(days=60)}+to+{today - timedelta(days=30)}") == {old.number}
     # Bad filter values are refused with a message, never reach the database
@@ -236,8 +237,8 @@ def test_simultaneous_flushes_one_wins_at_the_database(db):
     reviewer gets a message, not an error page."""
     from sqlalchemy.orm import Session
 
+    from portal.clock import utcnow
     from portal.models import Staff
-    from portal.models.base import utcnow
     from portal.services import review_queue
     from portal.services.errors import DomainError
 

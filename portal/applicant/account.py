@@ -5,14 +5,12 @@ The gate in guards.py has already checked that a person is logged in and sent th
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 
-from ..models.base import utcnow
+from .. import clock
+from ..clock import utcnow
 from ..services import accounts
 from ..services.errors import DomainError
 from ..services.personal_notices import personal_notices
@@ -21,16 +19,11 @@ from . import bp
 from .forms import ChangePasswordForm, CompleteProfileForm, UpdateIdForm, attach_error
 
 
-def _today() -> date:
-    """Today in the portal's time zone (Asia/Shanghai): certificates expire on Chinese calendar days."""
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
-
-
 @bp.get("/")
 def home():
     """个人页面: greeting, the current certificate, the 功能目录 and the 公告信息 panel (guide 三, 图54)."""
     person = current_user._get_current_object()
-    notices = personal_notices(person, _today(), current_app.config["RENEWAL_WINDOW_MONTHS"])
+    notices = personal_notices(person, clock.today(), current_app.config["RENEWAL_WINDOW_MONTHS"])
     return render_template("applicant/home.html", person=person, certificate=person.current_certificate,
                            notices=notices)
 

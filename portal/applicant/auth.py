@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
+from ..clock import utcnow
 from ..core import safe_next
 from ..extensions import limiter
 from ..models import Person
-from ..models.base import utcnow
 from ..services import accounts
 from ..services.audit import record
 from ..services.errors import DomainError

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from ..models.base import utcnow
+from ..clock import today, utcnow
 from ..services import renewal, renewal_submission
 from ..services.application_pdf import render_form_html
 from ..services.applications import ConcurrentChange
@@ -17,7 +17,7 @@ from ..services.errors import DomainError
 from ..transaction import rollback_only
 from . import bp
 from .renewal_forms import ActionForm, EmployerForm, PersonalForm, SubmitForm
-from .renewal_wizard import current_person, remember_step, render_step, rules, show_error, step_url, today, wizard_step
+from .renewal_wizard import current_person, remember_step, render_step, rules, show_error, step_url, wizard_step
 
 
 @bp.get("/renewal/")

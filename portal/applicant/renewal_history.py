@@ -8,7 +8,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from ..models.base import utcnow
+from ..clock import utcnow
 from ..services import renewal, renewal_submission
 from ..services.application_pdf import render_application_pdf
 from ..services.applications import NOT_WITHDRAWABLE, WITHDRAWABLE, ConcurrentChange

@@ -6,11 +6,12 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request
 from flask_babel import gettext as _
 
+from ..clock import today
 from ..services import renewal
 from ..services.errors import DomainError, NotFound
 from . import bp
 from .renewal_forms import ActionForm, EducationForm, WorkForm
-from .renewal_wizard import remember_step, render_step, rules, show_error, step_url, today, wizard_step
+from .renewal_wizard import remember_step, render_step, rules, show_error, step_url, wizard_step
 
 # --- step 3: 继续教育信息 -------------------------------------------------------------------------------
 

@@ -4,21 +4,17 @@ step navigator (延续注册流程)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from functools import wraps
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..clock import today
 from ..models import Application, Person
-from ..models.base import utcnow
 from ..services import renewal
 from ..services.errors import DomainError, NotFound
 from ..transaction import rollback_only
-
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def current_person() -> Person:
@@ -26,11 +22,6 @@ def current_person() -> Person:
     if not current_user.is_authenticated or current_user.is_staff:
         abort(404)
     return current_user
-
-
-def today() -> date:
-    """Today's date in China, which is what the certificate dates mean."""
-    return utcnow().astimezone(CHINA).date()
 
 
 def rules() -> renewal.RenewalRules:

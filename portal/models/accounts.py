@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from flask_babel import gettext
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..clock import utcnow
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import UTCDateTime
 
 
 class Notice(db.Model):

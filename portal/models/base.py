@@ -8,10 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC (every stored timestamp is UTC)."""
-    return datetime.now(UTC)
+from ..clock import utcnow
 
 
 class UTCDateTime(TypeDecorator):

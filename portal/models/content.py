@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..clock import utcnow
 from ..extensions import db
-from .base import TimestampMixin, UTCDateTime, utcnow
+from .base import TimestampMixin, UTCDateTime
 from .codes import enum_column
 
 

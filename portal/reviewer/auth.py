@@ -7,9 +7,9 @@ from flask_admin import BaseView, expose
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
+from ..clock import utcnow
 from ..core import safe_next
 from ..extensions import limiter
-from ..models.base import utcnow
 from ..services.errors import DomainError
 from ..services.logins import LoginPolicy, LoginRefused, log_out
 from ..services.staff_accounts import change_own_password, staff_login, staff_logout

@@ -10,8 +10,9 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from werkzeug.utils import secure_filename
 
+from .. import clock
+from ..clock import utcnow
 from ..models import CorrectionStatus, IdentityCorrection, Person
-from ..models.base import utcnow
 from ..services import review_queue
 from ..services.corrections import (
     FIELD_LABELS,
@@ -114,7 +115,7 @@ class CorrectionView(ReviewerModelView):
                 correction = file_correction(
                     person, current_staff(), {field: getattr(form, field).data for field in FIELDS},
                     reason=form.reason.data, fax_date=form.fax_date.data, fax_pages=form.fax_pages.data, scan=scan,
-                    max_scan_bytes=current_app.config["UPLOAD_MAX_BYTES"], now=utcnow(), today=utcnow().date())
+                    max_scan_bytes=current_app.config["UPLOAD_MAX_BYTES"], now=utcnow(), today=clock.today())
             except NotFound:
                 abort(404)
             except DomainError as error:

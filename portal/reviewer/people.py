@@ -9,9 +9,9 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
 
+from ..clock import utcnow
 from ..extensions import db
 from ..models import Application, Category, IdentityCorrection, IdType, Person
-from ..models.base import utcnow
 from ..services import review_queue
 from ..services.corrections import pending_for
 from ..services.errors import DomainError, NotFound

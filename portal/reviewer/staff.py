@@ -12,9 +12,9 @@ from markupsafe import Markup
 from sqlalchemy import select
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from ..clock import utcnow
 from ..extensions import db
 from ..models import AuditLog, Body, BodyKind, Staff, StaffRole
-from ..models.base import utcnow
 from ..services.errors import DomainError
 from ..services.logins import LoginPolicy
 from ..services.staff import create_staff

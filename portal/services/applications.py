@@ -21,6 +21,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..clock import local_date
 from ..extensions import db
 from ..models import Application, ApplicationEvent, ApplicationStatus, CertificateStatus, Person, Staff
 from . import audit
@@ -60,7 +61,7 @@ def submit(application: Application, person: Person, snapshot: dict, now: dateti
         raise DomainError(_l("该申请已上报，不能重复上报。"))
     action = "resubmit" if application.status is S.RETURNED else "submit"
     if application.number is None:
-        application.number = application_number(application, now.date())
+        application.number = application_number(application, local_date(now))
     application.snapshot = snapshot
     application.submitted_at = now
     body_name = snapshot.get("body", {}).get("name") or (application.body.name if application.body else "")

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import clock
 from ..extensions import db
 from ..models import CorrectionStatus, IdentityCorrection, IdType, Person, Staff
 from ..validators import IdNumberError, birth_date_from_id, gender_from_id, mask_id_number, validate_id_number
@@ -111,7 +112,7 @@ def _normalise(field: str, value, new_id_type: str) -> str | None:
                 value = date.fromisoformat(value)
             except ValueError:
                 raise DomainError(_l("出生日期格式不正确。"), field=field) from None
-        if value < date(1900, 1, 1) or value > date.today():
+        if value < date(1900, 1, 1) or value > clock.today():
             raise DomainError(_l("出生日期不正确。"), field=field)
         return value.isoformat()
     if field == "id_type":

@@ -9,6 +9,8 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from .. import clock
+from ..clock import utcnow
 from ..extensions import db
 from ..models import (
     Announcement,
@@ -28,7 +30,6 @@ from ..models import (
     StaffRole,
     WorkHistory,
 )
-from ..models.base import utcnow
 from ..reference import ensure_reference_data
 from ..validators import make_credit_code, make_resident_id
 from . import applications as transitions
@@ -52,7 +53,7 @@ class DemoLogin:
 
 def load_demo_data(today: date | None = None) -> list[DemoLogin]:
     """Create the demonstration set; returns the logins to print."""
-    today = today or date.today()
+    today = today or clock.today()
     ensure_reference_data()
     bodies = {body.code: body for body in db.session.scalars(select(Body))}
     _contacts(bodies)

@@ -16,6 +16,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from .. import clock
 from ..extensions import db
 from ..models import Body, BodyKind, Category, Certificate, Employer, ExamRecord, IdType, Person
 from ..validators import (
@@ -189,7 +190,7 @@ def _check_exam_record(row: _Row) -> dict:
 
     def year(value: str) -> int:
         number = int(value)
-        if not 2000 <= number <= date.today().year:
+        if not 2000 <= number <= clock.today().year:
             raise ValueError(value)
         return number
 

@@ -13,9 +13,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, insert, select, text
 
+from .. import clock
+from ..clock import utcnow
 from ..extensions import db
 from ..models import Body, BodyKind, Category, Certificate, Person
-from ..models.base import utcnow
 from ..validators import gender_from_id, make_resident_id
 from .dates import add_years
 
@@ -32,7 +33,8 @@ def synth_persons(count: int, seed: int = 2026) -> int:
     bodies = [(row.id, row.code) for row in db.session.execute(query)]
     first_id = (db.session.scalar(select(func.max(Person.id))) or 0) + 1
     first_cert = (db.session.scalar(select(func.max(Certificate.id))) or 0) + 1
-    today, now = date.today(), utcnow()
+    now = utcnow()
+    today = clock.local_date(now)
     for start in range(0, count, BATCH):
         people, certificates = [], []
         for offset in range(start, min(start + BATCH, count)):

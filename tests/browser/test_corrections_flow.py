@@ -10,6 +10,7 @@ from datetime import date
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from portal import clock
 from portal.models import IdentityCorrection, Person, StaffRole
 from portal.services.passwords import verify_password
 from portal.validators import make_resident_id
@@ -42,7 +43,7 @@ def test_reviewer_files_central_applies_applicant_logs_in_with_the_new_number(pa
     reviewer.get_by_role("link", name="提交证件信息更正").click()
     reviewer.locator("#id_number").fill(right[:-1] + ("0" if right[-1] != "0" else "1"))
     reviewer.get_by_label("更正原因").fill("证件号码第15至17位录入错误，依据居民身份证原件更正。")
-    reviewer.get_by_label("传真日期").fill(date.today().isoformat())
+    reviewer.get_by_label("传真日期").fill(clock.today().isoformat())
     reviewer.get_by_label("传真页数").fill("2")
     reviewer.get_by_label("传真扫描件（可选）").set_input_files(str(scan))
     reviewer.get_by_role("button", name="提交更正申请").click()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from portal import clock
 from portal.models import Application, ApplicationStatus
 from portal.validators import make_credit_code
 from tests.browser.conftest import screenshot
@@ -46,7 +47,7 @@ def test_renewal_from_login_to_history(page, db, tmp_path):
     person = make_person(name="王建国")
     certificate = make_certificate(person, days_left=40)
     db.session.commit()
-    today = date.today()
+    today = clock.today()
     page.on("dialog", lambda dialog: dialog.accept())
 
     log_in(page, person.id_number)
@@ -168,7 +169,7 @@ def test_renewal_from_login_to_history(page, db, tmp_path):
 
 
 def test_returned_application_shows_the_reason_and_is_submitted_again(page, db):
-    from portal.models.base import utcnow
+    from portal.clock import utcnow
     from portal.services import applications as transitions
     from tests.factories import make_staff
 
@@ -192,7 +193,7 @@ def test_returned_application_shows_the_reason_and_is_submitted_again(page, db):
     page.get_by_label("联系电话").fill("010-12345678")
     page.get_by_label("受理注册机构").select_option(label="辽宁省应急管理厅")
     page.get_by_role("button", name="保存，下一步").click()
-    start = date.today() - timedelta(days=100)
+    start = clock.today() - timedelta(days=100)
     page.get_by_label("培训课程").fill("安全评价")
     page.get_by_label("培训机构").fill("北京市安全生产培训中心")
     page.get_by_label("开始日期").fill(start.isoformat())

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
+from portal import clock
 from portal.models import (
     Application,
     ApplicationStatus,
@@ -37,7 +38,7 @@ def ready_applicant(db):
                          title="高级工程师", mobile="13912345678", address="辽宁省沈阳市和平区南京北街1号",
                          postcode="110001")
     certificate = make_certificate(person, days_left=40)
-    today = date.today()
+    today = clock.today()
     for course, days_ago, hours in (("危险化学品安全管理", 300, 30), ("安全生产法律法规", 200, 18)):
         start = today - timedelta(days=days_ago)
         db.session.add(ContinuingEducation(person=person, course=course, organiser="辽宁省安全生产培训中心",

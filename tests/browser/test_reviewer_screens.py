@@ -3,12 +3,11 @@ that they render: queue, application detail, applicant page, correction form, ad
 
 from __future__ import annotations
 
-from datetime import date
-
 from playwright.sync_api import expect
 
+from portal import clock
+from portal.clock import utcnow
 from portal.models import StaffRole
-from portal.models.base import utcnow
 from portal.services.corrections import file_correction
 from tests.browser.conftest import screenshot
 from tests.browser.test_reviewer_loop import staff_login
@@ -36,8 +35,8 @@ def test_console_pages(page, db):
         people.append(person)
     reviewer = make_staff("liaoning", body_code="210000")
     make_staff("center", role=StaffRole.CENTRAL)
-    file_correction(people[1], reviewer, {"name": "李思"}, reason="姓名录入错误", fax_date=date.today(),
-                    fax_pages=1, scan=None, max_scan_bytes=1000, now=utcnow(), today=date.today())
+    file_correction(people[1], reviewer, {"name": "李思"}, reason="姓名录入错误", fax_date=clock.today(),
+                    fax_pages=1, scan=None, max_scan_bytes=1000, now=utcnow(), today=clock.today())
     db.session.commit()
 
     staff_login(page, "liaoning")
