@@ -30,7 +30,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which times out by itself
 
     BABEL_DEFAULT_LOCALE = "zh"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    #: the registry's time zone: every "today" (portal/clock.py) and every time shown; timestamps are stored in UTC
+    TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh", "en")
 
     # Rules (PRODUCT.md "Rules"), each overridable with PORTAL_<NAME>.
@@ -112,6 +113,7 @@ def load_config(app, config: type[Config] | dict | None) -> None:
 
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=app.config["IDLE_TIMEOUT_MINUTES"])
 
     if config is ProductionConfig:
