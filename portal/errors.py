@@ -7,6 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .services.errors import NotFound
+
 MESSAGES = {
     400: (_l("请求有误"), _l("提交的内容无法处理，请返回上一页检查后重试。")),
     403: (_l("无权访问"), _l("您没有访问此页面的权限。")),
@@ -33,6 +35,14 @@ def init_errors(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         return render_error(error.code)
+
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound):
+        """A service said the record is missing or someone else's: nothing of the request is kept, 404."""
+        from .extensions import db
+
+        db.session.rollback()
+        return render_error(404)
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):

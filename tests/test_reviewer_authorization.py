@@ -94,7 +94,7 @@ def build_request(app, endpoint: str, method: str, record_id, person_id, w, cent
             data = {"name": "新名字", "gender": "男", "birth_date": "1975-05-05", "id_type": "resident_id",
                     "id_number": "", "reason": "x", "fax_date": clock.today().isoformat(), "fax_pages": "1"}
     elif name == "decide":
-        args["decision"] = "approve" if central else "pass"
+        args["decision"] = "approve" if central else "initial_pass"
         data = {f"{args['decision']}-id": record_id, f"{args['decision']}-version": w.versions.get(record_id, 1)}
     elif name == "export":
         args["export_type"] = "csv"

@@ -166,7 +166,7 @@ def test_pass_then_central_approves_and_the_certificate_is_extended(client, app,
     w = world(db)
     expiry = w.application_a.certificate.valid_until
     login_as(client, w.reviewer_a)
-    assert decide(client, w.application_a, "pass").status_code == 302
+    assert decide(client, w.application_a, "initial_pass").status_code == 302
     assert reload(db, w.application_a).status is S.INITIAL_PASSED
 
     central = app.test_client()
@@ -205,7 +205,7 @@ def test_a_decision_in_the_wrong_state_or_role_changes_nothing(client, db):
     w.application_a = reload(db, w.application_a)
     w.application_a.status = S.APPROVED
     db.session.commit()
-    response = decide(client, w.application_a, "pass")
+    response = decide(client, w.application_a, "initial_pass")
     page = text(client.get(response.headers["Location"]))
     assert "不能进行此操作" in page or "已由其他人员处理" in page
     assert reload(db, w.application_a).status is S.APPROVED
@@ -222,8 +222,8 @@ def test_two_reviewers_deciding_at_once_one_wins_the_other_is_told(client, app, 
     login_as(client, w.reviewer_a)
     login_as(second, colleague)
     version = w.application_a.version
-    assert decide(client, w.application_a, "pass", version=version).status_code == 302
-    response = decide(second, w.application_a, "reject", "材料不全", version=version)
+    assert decide(client, w.application_a, "initial_pass", version=version).status_code == 302
+    response = decide(second, w.application_a, "initial_reject", "材料不全", version=version)
     assert response.status_code == 302
     page = text(second.get(response.headers["Location"]))
     assert "该申请已由其他人员处理" in page and "您的操作未保存" in page
@@ -250,7 +250,7 @@ def test_simultaneous_flushes_one_wins_at_the_database(db):
         other.get(Application, w.application_a.id).status = S.INITIAL_PASSED
         other.commit()
     with pytest.raises(DomainError) as refused:
-        review_queue.decide(mine, reviewer, "reject", "材料不全", utcnow())
+        review_queue.decide(mine, reviewer, "initial_reject", "材料不全", utcnow())
     db.session.rollback()
     assert "已被其他审核人员处理" in str(refused.value)
     assert reload(db, w.application_a).status is S.INITIAL_PASSED

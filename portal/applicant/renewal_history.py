@@ -11,7 +11,7 @@ from flask_login import login_required
 from ..clock import utcnow
 from ..services import renewal, renewal_submission
 from ..services.application_pdf import render_application_pdf
-from ..services.applications import NOT_WITHDRAWABLE, WITHDRAWABLE, ConcurrentChange
+from ..services.applications import NOT_WITHDRAWABLE, available, is_withdrawable
 from ..services.errors import DomainError
 from ..services.pdf import PdfRenderError
 from ..transaction import rollback_only
@@ -27,8 +27,8 @@ def history():
     PDF of each submitted form."""
     person = current_person()
     return render_template("applicant/history.html", person=person, applications=renewal.applications_of(person),
-                           certificate=person.current_certificate, withdrawable=WITHDRAWABLE,
-                           latest_decision=renewal.latest_decision, is_editable=renewal.is_editable)
+                           certificate=person.current_certificate, actions=_actions(person),
+                           latest_decision=renewal.latest_decision)
 
 
 @bp.get("/applications/<int:application_id>")
@@ -39,8 +39,7 @@ def application_detail(application_id: int):
     person = current_person()
     application = get_own_application_or_404(application_id, person)
     return render_template("applicant/renewal/detail.html", person=person, application=application,
-                           just_submitted=request.args.get("submitted") == "1", withdrawable=WITHDRAWABLE,
-                           is_editable=renewal.is_editable)
+                           just_submitted=request.args.get("submitted") == "1", actions=_actions(person))
 
 
 @bp.get("/applications/<int:application_id>/form.pdf")
@@ -76,13 +75,18 @@ def application_withdraw(application_id: int):
     if form.validate_on_submit():
         try:
             renewal_submission.withdraw_application(application, person, utcnow())
-        except (ConcurrentChange, DomainError) as error:
+        except DomainError as error:
             rollback_only()
             flash(error.message, "error")
         else:
             flash(_("申请已撤回。"), "success")
         return redirect(url_for("applicant.history"))
-    if application.status not in WITHDRAWABLE:
+    if not is_withdrawable(application):
         flash(NOT_WITHDRAWABLE, "warning")
         return redirect(url_for("applicant.application_detail", application_id=application.id))
     return render_template("applicant/renewal/withdraw.html", person=person, application=application, form=form)
+
+
+def _actions(person):
+    """For the templates: the names of the transitions the applicant may take on an application now."""
+    return lambda application: {transition.name for transition in available(application, person=person)}

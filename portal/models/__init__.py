@@ -1,15 +1,7 @@
 """The data model, one module per aggregate. Importing this package registers every table."""
 
 from .accounts import CaptchaChallenge, Notice, PasswordResetToken
-from .applications import (
-    OPEN_STATUSES,
-    Application,
-    ApplicationEvent,
-    ApplicationKind,
-    ApplicationStatus,
-    ContinuingEducation,
-    WorkHistory,
-)
+from .applications import Application, ApplicationEvent, ApplicationKind, ContinuingEducation, WorkHistory
 from .audit import AuditLog
 from .bodies import CENTRAL_BODY_CODE, Body, Employer
 from .certificates import Certificate, CertificateStatus
@@ -18,6 +10,7 @@ from .content import Announcement, Document, DocumentKind
 from .corrections import CorrectionStatus, IdentityCorrection
 from .people import ExamRecord, Person
 from .staff import Staff, StaffRole
+from .workflow import OPEN_STATUSES, ApplicationStatus
 
 __all__ = [
     "OPEN_STATUSES", "CENTRAL_BODY_CODE",

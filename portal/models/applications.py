@@ -13,6 +13,7 @@ from ..clock import utcnow
 from ..extensions import db
 from .base import TimestampMixin, UTCDateTime
 from .codes import enum_column
+from .workflow import OPEN_STATUSES, ApplicationStatus, status_in_sql
 
 
 class ApplicationKind(enum.StrEnum):
@@ -31,46 +32,7 @@ class ApplicationKind(enum.StrEnum):
         }[self.value]
 
 
-class ApplicationStatus(enum.StrEnum):
-    """PRODUCT.md "Application states"."""
-
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    RETURNED = "returned"
-    INITIAL_REJECTED = "initial_rejected"
-    INITIAL_PASSED = "initial_passed"
-    APPROVED = "approved"
-    REFUSED = "refused"
-    WITHDRAWN = "withdrawn"
-
-    @property
-    def label(self):
-        return {
-            "draft": _l("填写中"),
-            "submitted": _l("已上报"),
-            "returned": _l("退回修改"),
-            "initial_rejected": _l("初审不通过"),
-            "initial_passed": _l("初审通过"),
-            "approved": _l("准予注册"),
-            "refused": _l("不予注册"),
-            "withdrawn": _l("已撤回"),
-        }[self.value]
-
-    @property
-    def is_open(self) -> bool:
-        return self in OPEN_STATUSES
-
-
-#: statuses of the one application a person may have open at a time
-OPEN_STATUSES = frozenset(
-    {
-        ApplicationStatus.DRAFT,
-        ApplicationStatus.SUBMITTED,
-        ApplicationStatus.RETURNED,
-        ApplicationStatus.INITIAL_PASSED,
-    }
-)
-_OPEN_SQL = sa.text("status IN ('draft', 'submitted', 'returned', 'initial_passed')")
+_OPEN_SQL = status_in_sql(OPEN_STATUSES)
 
 
 class Application(TimestampMixin, db.Model):

@@ -14,29 +14,14 @@ from sqlalchemy import select
 from ..clock import utcnow
 from ..extensions import db
 from ..models import Application, ApplicationStatus, Category
+from ..models.workflow import TRANSITIONS_BY_NAME, Actor
 from ..services import review_queue
-from ..services.errors import DomainError, NotFound
-from ..transaction import rollback_only
 from ..validators import mask_id_number
 from .forms import DecisionForm
-from .gate import ChoiceFilter, LocalDateBetweenFilter, ReviewerModelView, current_staff, deny
+from .gate import ChoiceFilter, LocalDateBetweenFilter, ReviewerModelView, attempt, current_staff, deny
 from .mailer import mail_applicant
 
 S = ApplicationStatus
-INITIAL_DECISIONS = ("pass", "return", "reject")
-FINAL_DECISIONS = ("approve", "refuse")
-REASON_LABELS = {
-    "return": _l("退回原因（需要补正的全部内容）"),
-    "reject": _l("初审不通过的理由"),
-    "refuse": _l("不予注册的理由"),
-}
-SUCCESS = {
-    "pass": _l("已初审通过，申请已转注册管理中心审批。"),
-    "return": _l("已退回申请人修改，退回原因已显示在申请人的个人页面。"),
-    "reject": _l("已作出初审不通过的决定。"),
-    "approve": _l("已准予延续注册，执业证有效期已延续。"),
-    "refuse": _l("已作出不予注册的决定。"),
-}
 
 
 def _status_badge(view, context, model, name):
@@ -131,61 +116,46 @@ class ApplicationView(ReviewerModelView):
         review_queue.record_opening(application, staff)
         return self._render_detail(application)
 
-    def _decisions_for(self, application: Application) -> tuple[str, ...]:
-        staff = current_staff()
-        if application.status is S.SUBMITTED and not staff.is_central:
-            return INITIAL_DECISIONS
-        if application.status is S.INITIAL_PASSED and staff.is_central:
-            return FINAL_DECISIONS
-        return ()
-
     def _render_detail(self, application: Application, failed: DecisionForm | None = None,
                        failed_decision: str | None = None):
         from ..services.application_pdf import render_form_html
 
-        forms = {}
-        for decision in self._decisions_for(application):
-            if decision == failed_decision and failed is not None:
-                forms[decision] = failed
+        forms = []  # (transition, form): the decisions of the table this staff member may take now
+        for transition in review_queue.decisions_for(application, current_staff()):
+            if transition.name == failed_decision and failed is not None:
+                form = failed
             else:
-                forms[decision] = DecisionForm(prefix=decision, formdata=None, id=application.id,
-                                               version=application.version)
-            if decision in REASON_LABELS:
-                forms[decision].reason.label.text = REASON_LABELS[decision]
+                form = DecisionForm(prefix=transition.name, formdata=None, id=application.id,
+                                    version=application.version)
+            if transition.reason_label:
+                form.reason.label.text = transition.reason_label
+            forms.append((transition, form))
         history = db.session.scalars(
             select(Application).where(Application.person_id == application.person_id,
                                       Application.submitted_at.is_not(None))
             .order_by(Application.submitted_at.desc())).all()
         return self.render("reviewer/application_detail.html", application=application, decision_forms=forms,
                            history=history, form_html=render_form_html(application.snapshot, application.number),
-                           labels=review_queue.DECISION_LABELS, return_url=self.queue_url())
+                           return_url=self.queue_url())
 
     @expose("/decide/<decision>/", methods=("POST",))
     def decide(self, decision: str):
         """通过 / 退回 / 不通过 (初审, reviewers) and 准予延续注册 / 不予注册 (审批, central staff)."""
-        if decision not in review_queue.DECISIONS:
+        transition = TRANSITIONS_BY_NAME.get(decision)
+        if transition is None or not transition.is_decision:
             abort(404)
         staff = current_staff()
         form = DecisionForm(prefix=decision)
         application = self.get_one(form.id.data)
-        allowed = INITIAL_DECISIONS if not staff.is_central else FINAL_DECISIONS
-        if decision not in allowed:
+        if (transition.actor is Actor.CENTRAL) != staff.is_central:
             deny(application, f"{staff.username} 试图对申请 {application.number} 进行无权限的操作 {decision}", 403)
         if not form.validate():
             return self._render_detail(application, form, decision)
-        try:
-            review_queue.decide(application, staff, decision, form.reason.data, utcnow(),
-                                expected_version=form.expected_version())
-        except NotFound:
-            abort(404)
-        except DomainError as error:
-            rollback_only()
-            if error.field == "reason":
-                form.reason.errors.append(error.message)
-                return self._render_detail(db.session.get(Application, application.id), form, decision)
-            flash(error.message, "error")
-            return redirect(url_for(".details_view", id=application.id))
-        flash(SUCCESS[decision], "success")
+        attempt(lambda: review_queue.decide(application, staff, decision, form.reason.data, utcnow(),
+                                            expected_version=form.expected_version()),
+                back=url_for(".details_view", id=application.id), form=form,
+                show_form=lambda: self._render_detail(db.session.get(Application, application.id), form, decision))
+        flash(transition.done, "success")
         subject, body = review_queue.decision_mail(application)
         mail_applicant(application.person, subject, body, staff, target=application)
         return redirect(url_for(".details_view", id=application.id))

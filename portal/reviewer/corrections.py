@@ -24,11 +24,9 @@ from ..services.corrections import (
     pending_for,
     refuse_correction,
 )
-from ..services.errors import DomainError, NotFound
-from ..transaction import rollback_only
 from ..validators import mask_id_number
 from .forms import CorrectionForm, ReasonForm, RecordForm
-from .gate import ChoiceFilter, LocalDateBetweenFilter, ReviewerModelView, current_staff, deny
+from .gate import ChoiceFilter, LocalDateBetweenFilter, ReviewerModelView, attempt, current_staff, deny
 from .mailer import mail_applicant
 
 
@@ -111,22 +109,16 @@ class CorrectionView(ReviewerModelView):
             if upload is not None and getattr(upload, "filename", ""):
                 scan = Scan(secure_filename(upload.filename) or "scan",
                             upload.read(current_app.config["UPLOAD_MAX_BYTES"] + 1))
-            try:
-                correction = file_correction(
-                    person, current_staff(), {field: getattr(form, field).data for field in FIELDS},
-                    reason=form.reason.data, fax_date=form.fax_date.data, fax_pages=form.fax_pages.data, scan=scan,
-                    max_scan_bytes=current_app.config["UPLOAD_MAX_BYTES"], now=utcnow(), today=clock.today())
-            except NotFound:
-                abort(404)
-            except DomainError as error:
-                rollback_only()
-                if error.field and hasattr(form, error.field):
-                    getattr(form, error.field).errors.append(error.message)
-                else:
-                    form.form_errors.append(error.message)
-            else:
-                flash(_l("更正申请已提交，等待注册管理中心核对传真后答复。"), "success")
-                return redirect(url_for(".details_view", id=correction.id))
+            correction = attempt(lambda: file_correction(
+                person, current_staff(), {field: getattr(form, field).data for field in FIELDS},
+                reason=form.reason.data, fax_date=form.fax_date.data, fax_pages=form.fax_pages.data, scan=scan,
+                max_scan_bytes=current_app.config["UPLOAD_MAX_BYTES"], now=utcnow(), today=clock.today()),
+                back=None, form=form, show_form=lambda: self._render_new(person, form))
+            flash(_l("更正申请已提交，等待注册管理中心核对传真后答复。"), "success")
+            return redirect(url_for(".details_view", id=correction.id))
+        return self._render_new(person, form)
+
+    def _render_new(self, person: Person, form: CorrectionForm):
         return self.render("reviewer/correction_new.html", person=person, form=form,
                            return_url=url_for("reviewer_people.details_view", id=person.id))
 
@@ -180,14 +172,8 @@ class CorrectionView(ReviewerModelView):
             abort(400)
         correction = self._posted(form)
         staff = current_staff()
-        try:
-            person = apply_correction(correction, staff, utcnow())
-        except NotFound:
-            abort(404)
-        except DomainError as error:
-            rollback_only()
-            flash(error.message, "error")
-            return redirect(url_for(".details_view", id=correction.id))
+        person = attempt(lambda: apply_correction(correction, staff, utcnow()),
+                         back=url_for(".details_view", id=correction.id))
         flash(_l("已予以更正，人员信息已修改；提交机构和申请人均可看到结果。"), "success")
         mail_applicant(person, "【注册安全工程师注册管理系统】证件信息已更正",
                        f"{person.name}：\n\n您的证件信息已由注册管理中心按照注册机构传真的证件、证明更正，"
@@ -204,17 +190,8 @@ class CorrectionView(ReviewerModelView):
         correction = self._posted(form)
         if not form.validate():
             return self._render(correction, refuse_form=form)
-        try:
-            refuse_correction(correction, current_staff(), form.reason.data, utcnow())
-        except NotFound:
-            abort(404)
-        except DomainError as error:
-            rollback_only()
-            if error.field == "reason":
-                form.reason.errors.append(error.message)
-                return self._render(review_queue.get_in_scope(IdentityCorrection, correction.id, current_staff()),
-                                    refuse_form=form)
-            flash(error.message, "error")
-            return redirect(url_for(".details_view", id=correction.id))
+        attempt(lambda: refuse_correction(correction, current_staff(), form.reason.data, utcnow()),
+                back=url_for(".details_view", id=correction.id), form=form,
+                show_form=lambda: self._render(self.get_one(correction.id), refuse_form=form))
         flash(_l("已作出不予更正的答复，提交机构可在控制台看到理由。"), "success")
         return redirect(url_for(".details_view", id=correction.id))

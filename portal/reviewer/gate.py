@@ -9,10 +9,12 @@ reviewer's own body; another body's record by URL answers 404 and the attempt is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, redirect, request, session, url_for
+from flask import Response, abort, flash, make_response, redirect, request, session, url_for
 from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
@@ -25,9 +27,12 @@ from ..extensions import db
 from ..models import Staff
 from ..services import review_queue
 from ..services.audit import record
+from ..services.errors import DomainError, NotFound
+from ..transaction import rollback_only
 from ..validators import mask_id_number
 from .forms import RecordForm
 
+T = TypeVar("T")
 LOGIN_ENDPOINT = "reviewer_auth.login"
 #: the last list page one may ask for (deeper pages are refused: use the search and filters)
 MAX_PAGE = 10_000
@@ -40,6 +45,28 @@ def current_staff() -> Staff | None:
     if user and user.is_authenticated and getattr(user, "is_staff", False) and user.is_active:
         return user
     return None
+
+
+def attempt(action: Callable[[], T], *, back: str | None, form=None,
+            show_form: Callable[[], Response] | None = None) -> T:
+    """Run a console action and return its result; when a rule says no (``DomainError``) the request's changes are
+    rolled back and the message shown, and the request ends here: beside the form's field the error names (the page
+    shown again by ``show_form``), else flashed with a redirect to ``back`` (or, when ``back`` is None, at the top of
+    the form shown again). A missing or foreign record (``NotFound``) goes on to the one 404 handler."""
+    try:
+        return action()
+    except NotFound:
+        raise
+    except DomainError as error:
+        rollback_only()
+        if show_form is not None and form is not None and (back is None or hasattr(form, error.field or "")):
+            if error.field and hasattr(form, error.field):
+                getattr(form, error.field).errors.append(error.message)
+            else:
+                form.form_errors.append(error.message)
+            abort(make_response(show_form()))
+        flash(error.message, "error")
+        abort(redirect(back))
 
 
 def deny(target, summary: str, code: int = 404):

@@ -3,7 +3,7 @@ password for someone without email, 解锁, and the way to 证件信息更正.""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, make_response, redirect, request, url_for
+from flask import current_app, flash, make_response, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -14,13 +14,11 @@ from ..extensions import db
 from ..models import Application, Category, IdentityCorrection, IdType, Person
 from ..services import review_queue
 from ..services.corrections import pending_for
-from ..services.errors import DomainError, NotFound
 from ..services.logins import LoginPolicy
 from ..services.staff_accounts import lock_state, reset_applicant_password, unlock_applicant
-from ..transaction import rollback_only
 from ..validators import mask_id_number
 from .forms import RecordForm
-from .gate import ChoiceFilter, ReviewerModelView, current_staff
+from .gate import ChoiceFilter, ReviewerModelView, attempt, current_staff
 
 
 def _policy() -> LoginPolicy:
@@ -89,14 +87,8 @@ class PersonView(ReviewerModelView):
     def reset_password(self):
         """重置密码 for an applicant without email: a temporary password, shown once on this page only."""
         person = self.posted_record()
-        try:
-            password = reset_applicant_password(person, current_staff(), utcnow())
-        except NotFound:
-            abort(404)
-        except DomainError as error:
-            rollback_only()
-            flash(error.message, "error")
-            return redirect(url_for(".details_view", id=person.id))
+        password = attempt(lambda: reset_applicant_password(person, current_staff(), utcnow()),
+                           back=url_for(".details_view", id=person.id))
         response = make_response(self._render(person, temporary_password=password))
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -105,10 +97,7 @@ class PersonView(ReviewerModelView):
     def unlock(self):
         """解锁: release the failed-login lock and the live-session lock at once."""
         person = self.posted_record()
-        try:
-            before = unlock_applicant(person, current_staff(), utcnow(), _policy())
-        except NotFound:
-            abort(404)
+        before = unlock_applicant(person, current_staff(), utcnow(), _policy())
         message = _l("已解锁，该人员现在可以登录。") if before.locked else _l("该人员未被锁定，已确认可以登录。")
         flash(message, "success")
         return redirect(url_for(".details_view", id=person.id))

@@ -19,9 +19,8 @@ from ..services.errors import DomainError
 from ..services.logins import LoginPolicy
 from ..services.staff import create_staff
 from ..services.staff_accounts import lock_state, reset_staff_password, set_staff_active, unlock_staff
-from ..transaction import rollback_only
 from .forms import RecordForm, StaffCreateForm, select_choices
-from .gate import CentralOnlyModelView, ChoiceFilter, LocalDateBetweenFilter, current_staff
+from .gate import CentralOnlyModelView, ChoiceFilter, LocalDateBetweenFilter, attempt, current_staff
 
 
 def _policy() -> LoginPolicy:
@@ -54,21 +53,18 @@ class StaffView(CentralOnlyModelView):
         bodies = db.session.scalars(select(Body).order_by(Body.sort_order, Body.code)).all()
         form.body.choices = select_choices((body.code, f"{body.name}（{body.code}）") for body in bodies)
         if form.validate_on_submit():
-            try:
-                role = StaffRole(form.role.data)
-                staff = create_staff(form.username.data, role, form.password.data,
-                                     body_code=form.body.data if role is StaffRole.REVIEWER else None,
-                                     name=form.name.data, actor=current_staff())
-                staff.must_change_password = True
-            except (DomainError, ValueError) as error:
-                rollback_only()
-                message = getattr(error, "message", _l("角色不正确。"))
-                field = getattr(error, "field", None)
-                getattr(form, field if field in ("username", "password", "body") else "role").errors.append(message)
-            else:
-                flash(_l("已创建账号 %(username)s，请将初始密码告知本人；首次登录后须修改。", username=staff.username),
-                      "success")
-                return redirect(url_for(".details_view", id=staff.id))
+            role = StaffRole(form.role.data)  # one of the form's choices
+            staff = attempt(lambda: create_staff(form.username.data, role, form.password.data,
+                                                 body_code=form.body.data if role is StaffRole.REVIEWER else None,
+                                                 name=form.name.data, actor=current_staff()),
+                            back=None, form=form, show_form=lambda: self._render_new(form, bodies))
+            staff.must_change_password = True
+            flash(_l("已创建账号 %(username)s，请将初始密码告知本人；首次登录后须修改。", username=staff.username),
+                  "success")
+            return redirect(url_for(".details_view", id=staff.id))
+        return self._render_new(form, bodies)
+
+    def _render_new(self, form: StaffCreateForm, bodies: list[Body]):
         return self.render("reviewer/staff_new.html", form=form, central_code=next(
             (body.code for body in bodies if body.kind is BodyKind.CENTRAL), ""), return_url=url_for(".index_view"))
 
@@ -95,12 +91,8 @@ class StaffView(CentralOnlyModelView):
     def reset_password(self):
         """A temporary password for a colleague, shown once; it must be changed at the next login."""
         target = self.posted_record()
-        try:
-            password = reset_staff_password(target, current_staff(), utcnow())
-        except DomainError as error:
-            rollback_only()
-            flash(error.message, "error")
-            return redirect(url_for(".details_view", id=target.id))
+        password = attempt(lambda: reset_staff_password(target, current_staff(), utcnow()),
+                           back=url_for(".details_view", id=target.id))
         response = make_response(self._render(target, temporary_password=password))
         response.headers["Cache-Control"] = "no-store"
         return response

@@ -30,6 +30,7 @@ from ..models import (
     StaffRole,
     WorkHistory,
 )
+from ..models.workflow import Actor, path_to
 from ..reference import ensure_reference_data
 from ..validators import make_credit_code, make_resident_id
 from . import applications as transitions
@@ -148,16 +149,7 @@ def _education_and_work(person: Person, today: date, employer: Employer) -> None
                                employer_name=employer.name, position="安全部部长", duties="企业安全生产管理"))
 
 
-_PATH = {
-    ApplicationStatus.DRAFT: [],
-    ApplicationStatus.SUBMITTED: ["submit"],
-    ApplicationStatus.RETURNED: ["submit", "return"],
-    ApplicationStatus.INITIAL_REJECTED: ["submit", "initial_reject"],
-    ApplicationStatus.INITIAL_PASSED: ["submit", "initial_pass"],
-    ApplicationStatus.APPROVED: ["submit", "initial_pass", "approve"],
-    ApplicationStatus.REFUSED: ["submit", "initial_pass", "refuse"],
-    ApplicationStatus.WITHDRAWN: ["submit", "withdraw"],
-}
+S_SUBMITTED = ApplicationStatus.SUBMITTED
 _REASONS = {
     "return": "继续教育证明材料不全，请补充2025年度培训学时证明。",
     "initial_reject": "工作经历与聘用单位证明不符。",
@@ -170,21 +162,20 @@ def _application(person: Person, status: ApplicationStatus, today: date, reviewe
     db.session.flush()
     rules = RenewalRules.from_config(current_app.config)
     application = start_renewal(person, today, rules)
-    steps = list(STEPS[:5]) if _PATH[status] else ["personal", "employer"]
+    # every demo application but the draft is first submitted, so that it has a number and a form
+    path = [] if status is ApplicationStatus.DRAFT else path_to(S_SUBMITTED) + path_to(status, start=S_SUBMITTED)
+    steps = list(STEPS[:5]) if path else ["personal", "employer"]
     application.draft = {**application.draft, "completed": steps, "current": STEPS[len(steps)]}
     now = utcnow()
-    steps = {
-        "submit": lambda: transitions.submit(application, person, build_snapshot(application, person, today, rules),
-                                             now),
-        "withdraw": lambda: transitions.withdraw(application, person, now),
-        "initial_pass": lambda: transitions.initial_pass(application, reviewer, now),
-        "return": lambda: transitions.return_for_changes(application, reviewer, _REASONS["return"], now),
-        "initial_reject": lambda: transitions.initial_reject(application, reviewer, _REASONS["initial_reject"], now),
-        "approve": lambda: transitions.approve(application, central, now),
-        "refuse": lambda: transitions.refuse(application, central, _REASONS["refuse"], now),
-    }
-    for action in _PATH[status]:
-        steps[action]()
+    staff = {Actor.REVIEWER: reviewer, Actor.CENTRAL: central}
+    for transition in path:
+        if transition.name in ("submit", "resubmit"):
+            transitions.submit(application, person, build_snapshot(application, person, today, rules), now)
+        elif transition.name == "withdraw":
+            transitions.withdraw(application, person, now)
+        else:
+            transitions.perform(transition.name, application, staff[transition.actor], now,
+                                _REASONS.get(transition.name))
 
 
 def _content() -> None:

@@ -38,6 +38,7 @@ from ..models import (
     Person,
     WorkHistory,
 )
+from ..models.workflow import EDITABLE_STATUSES
 from ..validators import CreditCodeError, IdNumberError, birth_date_from_id, validate_credit_code
 from . import applications as transitions
 from .dates import add_months, age_on
@@ -66,8 +67,6 @@ STEP_LABELS = {
     "preview": _l("预览"),
     "submit": _l("上报"),
 }
-#: statuses in which the applicant edits the application in the wizard
-EDITABLE = (S.DRAFT, S.RETURNED)
 PERSONAL_FIELDS = ("education", "major", "title", "mobile", "email", "address", "postcode")
 EMPLOYER_FIELDS = ("name", "credit_code", "kind", "address", "contact_person", "contact_phone", "body_id")
 _MOBILE_RE = re.compile(r"1[3-9]\d{9}")
@@ -240,7 +239,8 @@ def _initial_draft(person: Person, certificate: Certificate) -> dict:
 
 
 def is_editable(application: Application) -> bool:
-    return application.status in EDITABLE
+    """Whether the applicant edits the application in the wizard (it is in a status 上报 or 重新上报 leaves)."""
+    return application.status in EDITABLE_STATUSES
 
 
 def completed_steps(application: Application) -> list[str]:

@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Application, ApplicationStatus, CorrectionStatus, IdentityCorrection, Person, Staff
+from ..models.workflow import Transition
+from .applications import available, perform
 from .audit import record
 from .errors import DomainError, NotFound
 
@@ -87,46 +89,26 @@ def pending_counts(staff: Staff) -> dict[str, int]:
 
 # --- decisions ------------------------------------------------------------------------------------------------
 
-#: decision → (function in portal.services.applications, its audit action, takes a reason)
-DECISIONS = {
-    "pass": ("initial_pass", "application.initial_pass", False),
-    "return": ("return_for_changes", "application.return", True),
-    "reject": ("initial_reject", "application.initial_reject", True),
-    "approve": ("approve", "application.approve", False),
-    "refuse": ("refuse", "application.refuse", True),
-}
 
-DECISION_LABELS = {
-    "pass": _l("初审通过"),
-    "return": _l("退回修改"),
-    "reject": _l("初审不通过"),
-    "approve": _l("准予延续注册"),
-    "refuse": _l("不予注册"),
-}
+def decisions_for(application: Application, staff: Staff) -> list[Transition]:
+    """The decisions (transitions of the table) this staff member may take on the application now."""
+    return available(application, staff=staff)
 
 
 def decide(application: Application, staff: Staff, decision: str, reason: str | None, now: datetime, *,
            expected_version: int | None = None) -> Application:
-    """Record a 初审 or 审批 decision through the application's state machine (which checks the actor and the
-    state, writes the history, the notice and the audit row).
+    """Record a 初审 or 审批 decision (a transition of the table, by name) through its service function, which
+    checks the actor and the state and writes the history, the notice and the audit row.
 
     ``expected_version`` is the version the reviewer's page showed: if someone decided in between, the reviewer is
     told so instead of acting on a page that is out of date. Raises DomainError (NotFound outside the scope).
     """
-    if decision not in DECISIONS:
-        raise DomainError(_l("未知的审核操作。"))
     if not in_scope(application, staff):
         raise NotFound(_l("申请不存在。"))
-    function_name, _action, needs_reason = DECISIONS[decision]
     if expected_version is not None and application.version != expected_version:
         raise DomainError(_l("该申请已由其他人员处理（当前状态：%(status)s），您的操作未保存。请查看最新状态。",
                              status=application.status.label))
-    from . import applications as state_machine
-
-    transition = getattr(state_machine, function_name)
-    if needs_reason:
-        return transition(application, staff, reason, now)
-    return transition(application, staff, now)
+    return perform(decision, application, staff, now, reason)
 
 
 def record_opening(application: Application, staff: Staff, action: str = "application.view") -> None:

@@ -1,0 +1,162 @@
+"""The application state machine, declared once (PRODUCT.md "Application states").
+
+Each ``Transition`` says from which statuses it leads to which, who may take it, whether a reason is required, the
+personal notice it leaves and whether the applicant is mailed. Everything else reads this table: the service
+functions that carry the transitions out (``portal/services/review/transitions.py``), the console's decision buttons,
+the applicant's allowed actions, the demo data, the tests, and the status sets below (open, editable, withdrawable,
+and the SQL of the one-open-application index). A new transition — or a new kind of application's step — is one
+entry here plus its service function.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+
+class ApplicationStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    INITIAL_REJECTED = "initial_rejected"
+    INITIAL_PASSED = "initial_passed"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self):
+        return {
+            "draft": _l("填写中"),
+            "submitted": _l("已上报"),
+            "returned": _l("退回修改"),
+            "initial_rejected": _l("初审不通过"),
+            "initial_passed": _l("初审通过"),
+            "approved": _l("准予注册"),
+            "refused": _l("不予注册"),
+            "withdrawn": _l("已撤回"),
+        }[self.value]
+
+    @property
+    def is_open(self) -> bool:
+        return self in OPEN_STATUSES
+
+
+class Actor(enum.StrEnum):
+    """Who takes a transition."""
+
+    APPLICANT = "applicant"  #: the person the application belongs to
+    REVIEWER = "reviewer"  #: an active reviewer of the registration body the application was submitted to (初审)
+    CENTRAL = "central"  #: active staff of the registration management center (审批)
+
+
+S = ApplicationStatus
+N_ = str  # marks a notice msgid for extraction; notices are translated when shown (services/notices.py)
+
+
+@dataclass(frozen=True)
+class Transition:
+    #: the history event's action, the audit action (``application.<name>``) and the console URL's decision
+    name: str
+    sources: frozenset[ApplicationStatus]
+    target: ApplicationStatus
+    actor: Actor
+    #: the button, and the history entry
+    label: object
+    reason_required: bool = False
+    #: the personal notice it leaves (msgid with %(number)s, and %(reason)s / %(body)s / %(until)s where used)
+    notice: str | None = None
+    #: whether the applicant is mailed the outcome
+    mail: bool = False
+    #: what the console says after it is done
+    done: object = None
+    #: the label of the reason field, where there is one
+    reason_label: object = None
+    #: Bootstrap colour of the console button
+    style: str = "primary"
+
+    @property
+    def is_decision(self) -> bool:
+        """A decision of a registration body or the center (recorded with the staff member, audited)."""
+        return self.actor is not Actor.APPLICANT
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(
+        "submit", frozenset({S.DRAFT}), S.SUBMITTED, Actor.APPLICANT, _l("上报"),
+        notice=N_("您的延续注册申请（申请编号 %(number)s）已上报。请导出并打印延续注册申请表，"
+                  "加盖聘用单位公章后，与其他申请材料一并报送%(body)s进行初审。")),
+    Transition(
+        "resubmit", frozenset({S.RETURNED}), S.SUBMITTED, Actor.APPLICANT, _l("重新上报"),
+        notice=N_("您的延续注册申请（申请编号 %(number)s）已上报。请导出并打印延续注册申请表，"
+                  "加盖聘用单位公章后，与其他申请材料一并报送%(body)s进行初审。")),
+    Transition(
+        "withdraw", frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED}), S.WITHDRAWN, Actor.APPLICANT, _l("撤回"),
+        notice=N_("您已撤回延续注册申请（申请编号 %(number)s）。")),
+    Transition(
+        "initial_pass", frozenset({S.SUBMITTED}), S.INITIAL_PASSED, Actor.REVIEWER, _l("初审通过"),
+        notice=N_("您的延续注册申请（申请编号 %(number)s）已通过初审，正在等待注册管理中心审批。"), mail=True,
+        done=_l("已初审通过，申请已转注册管理中心审批。"), style="success"),
+    Transition(
+        "return", frozenset({S.SUBMITTED}), S.RETURNED, Actor.REVIEWER, _l("退回修改"), reason_required=True,
+        notice=N_("您的延续注册申请（申请编号 %(number)s）被退回修改，原因：%(reason)s请登录系统修改后重新上报。"),
+        mail=True, done=_l("已退回申请人修改，退回原因已显示在申请人的个人页面。"),
+        reason_label=_l("退回原因（需要补正的全部内容）"), style="warning"),
+    Transition(
+        "initial_reject", frozenset({S.SUBMITTED}), S.INITIAL_REJECTED, Actor.REVIEWER, _l("初审不通过"),
+        reason_required=True, notice=N_("您的延续注册申请（申请编号 %(number)s）初审不通过，原因：%(reason)s"),
+        mail=True, done=_l("已作出初审不通过的决定。"), reason_label=_l("初审不通过的理由"), style="danger"),
+    Transition(
+        "approve", frozenset({S.INITIAL_PASSED}), S.APPROVED, Actor.CENTRAL, _l("准予延续注册"),
+        notice=N_("您的延续注册申请（申请编号 %(number)s）已准予延续注册，执业证有效期延续至 %(until)s。"), mail=True,
+        done=_l("已准予延续注册，执业证有效期已延续。"), style="success"),
+    Transition(
+        "refuse", frozenset({S.INITIAL_PASSED}), S.REFUSED, Actor.CENTRAL, _l("不予注册"), reason_required=True,
+        notice=N_("您的延续注册申请（申请编号 %(number)s）不予注册，原因：%(reason)s"), mail=True,
+        done=_l("已作出不予注册的决定。"), reason_label=_l("不予注册的理由"), style="danger"),
+)
+
+TRANSITIONS_BY_NAME = {transition.name: transition for transition in TRANSITIONS}
+
+
+def transitions_from(status: ApplicationStatus, actor: Actor | None = None) -> list[Transition]:
+    """The transitions that leave ``status`` (taken by ``actor``, when given), in table order."""
+    return [t for t in TRANSITIONS if status in t.sources and (actor is None or t.actor is actor)]
+
+
+def _sources(*names: str) -> frozenset[ApplicationStatus]:
+    return frozenset().union(*(TRANSITIONS_BY_NAME[name].sources for name in names))
+
+
+#: statuses of the one application a person may have open at a time: every status some transition leaves
+OPEN_STATUSES = frozenset().union(*(t.sources for t in TRANSITIONS))
+#: statuses from which nothing leads on
+FINAL_STATUSES = frozenset(S) - OPEN_STATUSES
+#: statuses in which the applicant edits the application in the wizard (those 上报 / 重新上报 start from)
+EDITABLE_STATUSES = _sources("submit", "resubmit")
+#: statuses the applicant may still withdraw (撤回): no reviewer has decided on them
+WITHDRAWABLE_STATUSES = _sources("withdraw")
+#: statuses waiting for a registration body's or the center's decision
+AWAITING_DECISION = frozenset().union(*(t.sources for t in TRANSITIONS if t.is_decision))
+
+
+def status_in_sql(statuses: frozenset[ApplicationStatus], column: str = "status") -> sa.TextClause:
+    """``status IN (...)`` for a partial index, in the enum's order (stable, so migrations compare equal)."""
+    values = ", ".join(f"'{status.value}'" for status in S if status in statuses)
+    return sa.text(f"{column} IN ({values})")
+
+
+def path_to(status: ApplicationStatus, start: ApplicationStatus = S.DRAFT) -> list[Transition]:
+    """The shortest way from ``start`` to ``status`` through the table (the demo data walk it)."""
+    paths: dict[ApplicationStatus, list[Transition]] = {start: []}
+    frontier = [start]
+    while frontier and status not in paths:
+        current = frontier.pop(0)
+        for transition in transitions_from(current):
+            if transition.target not in paths:
+                paths[transition.target] = [*paths[current], transition]
+                frontier.append(transition.target)
+    return paths[status]
