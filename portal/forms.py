@@ -1,4 +1,4 @@
-"""Form pieces shared by both sides: the captcha field (验证码)."""
+"""Form pieces shared by both sides: the captcha field (验证码) and the 手机号码 / 电子邮箱 validators."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from wtforms.validators import ValidationError
 
 from .clock import utcnow
 from .services.challenges import consume_challenge
+from .validators import EmailError, MobileError, normalize_email, normalize_mobile
 
 SESSION_KEY = "captcha_id"
 
@@ -47,3 +48,29 @@ def select_choices(pairs, blank=None) -> list[SelectChoice]:
     SelectChoice objects; tuples are deprecated)."""
     options = [SelectChoice("", blank)] if blank is not None else []
     return options + [SelectChoice(value, label) for value, label in pairs]
+
+
+class Mobile:
+    """WTForms validator: ``portal.validators.normalize_mobile`` (the same rule as the data import).
+
+    The field keeps the normalised number (full-width digits folded, spaces and hyphens dropped).
+    """
+
+    def __call__(self, form, field) -> None:
+        try:
+            field.data = normalize_mobile(field.data)
+        except MobileError as error:
+            raise ValidationError(_l(str(error))) from error
+
+
+class EmailAddress:
+    """WTForms validator: ``portal.validators.normalize_email`` (email-validator, as the data import).
+
+    Put it after ``Optional()`` or a required check; the field keeps the normalised address.
+    """
+
+    def __call__(self, form, field) -> None:
+        try:
+            field.data = normalize_email(field.data)
+        except EmailError as error:
+            raise ValidationError(_l(str(error))) from error

@@ -1,4 +1,4 @@
-"""Validators for identity document numbers and organisation codes.
+"""Validators for identity document numbers, organisation codes and contact details.
 
 Pure functions: no Flask, no database. Every validator returns the normalised
 value or raises a ``ValueError`` subclass whose message is a Chinese sentence
@@ -11,7 +11,9 @@ import re
 import unicodedata
 from datetime import date
 
+from email_validator import EmailNotValidError, validate_email
 from stdnum.cn import uscc
+from stdnum.iso7064 import mod_11_2
 
 from . import clock
 
@@ -34,8 +36,6 @@ PROVINCE_CODES: frozenset[str] = frozenset({
 })
 # fmt: on
 
-_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
-_CHECK_CHARS = "10X98765432"
 _EARLIEST_BIRTH = date(1900, 1, 1)
 
 _OFFICER_RE = re.compile(r"[\u4e00-\u9fff0-9A-Z]{4,20}")
@@ -45,6 +45,13 @@ _TAIWAN_RE = re.compile(r"[0-9]{8}|[0-9]{10}[A-Z]?")
 _FOREIGN_PR_OLD_RE = re.compile(r"[A-Z]{3}[0-9]{12}")
 _FOREIGN_PR_NEW_RE = re.compile(r"9[0-9]{16}[0-9X]")
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
+_MOBILE_SEPARATORS_RE = re.compile(r"[\s-]")
+
+#: The one message for a mobile number that is not a mainland 11-digit number (also a msgid of the catalogs).
+MOBILE_MESSAGE = "请填写11位手机号码。"
+#: The one message for an email address whose syntax is wrong (also a msgid of the catalogs).
+EMAIL_MESSAGE = "电子邮箱格式不正确。"
 
 
 class IdNumberError(ValueError):
@@ -53,6 +60,14 @@ class IdNumberError(ValueError):
 
 class CreditCodeError(ValueError):
     """A 统一社会信用代码 is malformed; the message is Chinese."""
+
+
+class MobileError(ValueError):
+    """A 手机号码 is not a mainland mobile number; the message is Chinese."""
+
+
+class EmailError(ValueError):
+    """An 电子邮箱 address is not valid; the message is Chinese."""
 
 
 def _is_digits(text: str) -> bool:
@@ -68,9 +83,10 @@ def _clean(number: str) -> str:
 
 
 def mod11_2_check_char(body17: str) -> str:
-    """Return the ISO 7064 MOD 11-2 check character of 17 digits."""
-    total = sum(int(digit) * weight for digit, weight in zip(body17, _WEIGHTS, strict=True))
-    return _CHECK_CHARS[total % 11]
+    """Return the ISO 7064 MOD 11-2 check character of 17 digits (``stdnum.iso7064.mod_11_2``)."""
+    if len(body17) != 17 or not _is_digits(body17):
+        raise ValueError("mod11_2_check_char expects 17 ASCII digits")
+    return mod_11_2.calc_check_digit(body17)
 
 
 def _parse_birth_date(yyyymmdd: str) -> date:
@@ -245,6 +261,30 @@ def validate_credit_code(code: str) -> str:
     if uscc.calc_check_digit(code[:17]) != code[17]:
         raise CreditCodeError("统一社会信用代码校验位不正确")
     return code
+
+
+def normalize_mobile(value: str) -> str:
+    """Validate a mainland 手机号码 and return its 11 digits.
+
+    Full-width digits are folded to ASCII and spaces and hyphens are dropped, so "139 1234-5678" and
+    "１３９１２３４５６７８" both give "13912345678"; the number must then be 1, a digit 3-9 and nine digits.
+    """
+    if not isinstance(value, str):
+        raise MobileError(MOBILE_MESSAGE)
+    number = _MOBILE_SEPARATORS_RE.sub("", unicodedata.normalize("NFKC", value))
+    if not _MOBILE_RE.fullmatch(number):
+        raise MobileError(MOBILE_MESSAGE)
+    return number
+
+
+def normalize_email(value: str) -> str:
+    """Check an 电子邮箱's syntax with email-validator (no DNS lookup) and return its normalised form."""
+    if not isinstance(value, str):
+        raise EmailError(EMAIL_MESSAGE)
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise EmailError(EMAIL_MESSAGE) from error
 
 
 def mask_id_number(number: str) -> str:

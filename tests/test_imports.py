@@ -7,6 +7,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from portal.applicant.forms import CompleteProfileForm
+from portal.applicant.renewal_forms import PersonalForm
 from portal.models import Body, Category, Certificate, Employer, ExamRecord, Person
 from portal.services.imports import COLUMNS, ImportFailed, import_csv
 from portal.validators import make_credit_code, make_resident_id
@@ -14,12 +16,12 @@ from portal.validators import make_credit_code, make_resident_id
 HEADER = ",".join(COLUMNS["registered"])
 
 
-def registered_row(index: int, *, id_number: str | None = None, email: str = "") -> str:
+def registered_row(index: int, *, id_number: str | None = None, email: str = "", mobile: str = "13900000000") -> str:
     birth = date(1960, 1, 1).toordinal() + index // 900
     birth_date = date.fromordinal(birth)
     number = id_number or make_resident_id("210102", birth_date, index % 900 + 1)
     credit = make_credit_code(f"91210100MA{index % 10_000_000:07d}")
-    return (f"人员{index},男,{birth_date.isoformat()},居民身份证,{number},{email},13900000000,"
+    return (f"人员{index},男,{birth_date.isoformat()},居民身份证,{number},{email},{mobile},"
             f"ZA{index:010d},化工安全,210000,单位{index % 50},{credit},2021-06-01,2026-05-31")
 
 
@@ -93,6 +95,51 @@ def test_every_bad_row_is_reported_with_its_column(db):
     assert {(2, "gender"), (3, "category"), (4, "body_code"), (5, "valid_until"), (6, "id_type"),
             (8, "certificate_no")} <= found
     assert count(db, Person) == 0
+
+
+@pytest.mark.parametrize("email", ["a@b", "王@例子", "x@@y.cn"])
+def test_a_bad_email_loads_nothing_and_names_the_line(db, email):
+    rows = [registered_row(1), registered_row(2, email="ok@example.com"), registered_row(3, email=email),
+            registered_row(4)]
+    with pytest.raises(ImportFailed) as failure:
+        import_csv("registered", csv_bytes(rows))
+    db.session.rollback()
+    assert [str(error) for error in failure.value.errors] == ["第4行 email：电子邮箱格式不正确。"]
+    assert count(db, Person) == 0
+    assert count(db, Certificate) == 0
+    assert count(db, Employer) == 0
+
+
+@pytest.mark.parametrize("mobile", ["12345", "12912345678", "1391234567", "139l2345678"])
+def test_a_bad_mobile_loads_nothing_and_names_the_line(db, mobile):
+    rows = [registered_row(1), registered_row(2, mobile=mobile)]
+    with pytest.raises(ImportFailed) as failure:
+        import_csv("registered", csv_bytes(rows))
+    db.session.rollback()
+    assert [str(error) for error in failure.value.errors] == ["第3行 mobile：请填写11位手机号码。"]
+    assert count(db, Person) == 0
+
+
+def test_a_bad_body_email_is_refused(db):
+    data = "code,name,kind,province,address,phone,fax,email\nBM09,水利部,department,,,,,x@@y.cn\n"
+    with pytest.raises(ImportFailed) as failure:
+        import_csv("bodies", data.encode())
+    assert [str(error) for error in failure.value.errors] == ["第2行 email：电子邮箱格式不正确。"]
+
+
+@pytest.mark.parametrize("mobile", ["139 1234 5678", "139-1234-5678", "１３９１２３４５６７８"])
+def test_mobile_and_email_are_stored_as_the_forms_keep_them(app, db, mobile):
+    import_csv("registered", csv_bytes([registered_row(1, mobile=mobile, email=" Wang@Example.COM ")]))
+    db.session.commit()
+    person = db.session.scalar(select(Person))
+    assert (person.mobile, person.email) == ("13912345678", "Wang@example.com")
+    for form_class, data in ((CompleteProfileForm, {"category": "chemical", "employer_kind": "service"}),
+                             (PersonalForm, {"education": "大学本科", "major": "安全工程", "address": "沈阳市"})):
+        with app.test_request_context("/", method="POST",
+                                      data={**data, "mobile": mobile, "email": " Wang@Example.COM "}):
+            form = form_class(meta={"csrf": False})
+            assert form.validate(), form.errors
+            assert (form.mobile.data, form.email.data) == (person.mobile, person.email)
 
 
 def test_birth_date_must_agree_with_the_id_number(db):

@@ -1,4 +1,5 @@
-"""Unit and property tests for portal.validators (no app, no database)."""
+"""Unit and property tests for portal.validators (no database; the form validators need the app's request
+context)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,17 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from stdnum.iso7064 import mod_11_2
 
 from portal import clock
+from portal.applicant.forms import CompleteProfileForm, ForgotPasswordForm
+from portal.applicant.renewal_forms import PersonalForm
 from portal.validators import (
     PROVINCE_CODES,
     CreditCodeError,
+    EmailError,
     IdNumberError,
+    MobileError,
     birth_date_from_id,
     gender_from_id,
     is_same_person,
@@ -20,6 +26,8 @@ from portal.validators import (
     make_resident_id,
     mask_id_number,
     mod11_2_check_char,
+    normalize_email,
+    normalize_mobile,
     upgrade_to_18,
     validate_credit_code,
     validate_first_generation_id,
@@ -28,6 +36,11 @@ from portal.validators import (
 )
 
 GUIDE_SAMPLE = "211322196402200016"
+KNOWN_VALID_IDS = ("11010519491231002X", GUIDE_SAMPLE, "91184019900101123X")
+BAD_EMAILS = ("a@b", "王@例子", "x@@y.cn", "wang@", "@example.com", "wang example@example.com")
+BAD_MOBILES = ("12345", "12912345678", "1391234567", "139123456789", "139l2345678", "١٣٩١٢٣٤٥٦٧٨", "+8613912345678")
+GOOD_MOBILES = ("13912345678", "139 1234 5678", "139-1234-5678", " 139 1234-5678 ", "１３９１２３４５６７８",
+                "139\u30001234\u30005678")
 no_db = settings(database=None)  # keep Hypothesis from writing .hypothesis/ into the tree
 
 
@@ -41,6 +54,31 @@ def test_guide_sample_is_valid() -> None:
 def test_wrong_check_digit_is_refused() -> None:
     with pytest.raises(IdNumberError, match="校验位不正确"):
         validate_resident_id("211322196402200017")
+
+
+@pytest.mark.parametrize("number", KNOWN_VALID_IDS)
+def test_check_character_comes_from_stdnum(number: str) -> None:
+    assert mod11_2_check_char(number[:17]) == mod_11_2.calc_check_digit(number[:17]) == number[17]
+    assert mod_11_2.is_valid(number)
+
+
+def test_known_valid_ids_are_accepted() -> None:
+    assert validate_resident_id("11010519491231002X") == "11010519491231002X"
+    assert validate_resident_id("11010519491231002x") == "11010519491231002X"
+    assert validate_id_number("foreign_pr", "91184019900101123X") == "91184019900101123X"
+
+
+@pytest.mark.parametrize("number", ["110105194912310021", "110105194912310020", "211322196402200010"])
+def test_a_wrong_check_character_is_refused_with_its_message(number: str) -> None:
+    with pytest.raises(IdNumberError) as refused:
+        validate_resident_id(number)
+    assert str(refused.value) == "身份证号码校验位不正确"
+
+
+@pytest.mark.parametrize("body", ["1101051949123100", "110105194912310021", "1101051949123100A", ""])
+def test_check_character_needs_17_digits(body: str) -> None:
+    with pytest.raises(ValueError):
+        mod11_2_check_char(body)
 
 
 def test_february_30_is_refused() -> None:
@@ -259,6 +297,80 @@ def test_credit_codes_refuse(code: str, message: str) -> None:
 def test_make_credit_code_allows_letter_authority() -> None:
     code = make_credit_code("Y1110000MA0000000")
     assert validate_credit_code(code) == code
+
+
+# --- 手机号码 and 电子邮箱: one rule for the import and the forms -------------------
+
+
+@pytest.mark.parametrize("mobile", GOOD_MOBILES)
+def test_mobiles_are_folded_and_accepted(mobile: str) -> None:
+    assert normalize_mobile(mobile) == "13912345678"
+
+
+@pytest.mark.parametrize("mobile", [*BAD_MOBILES, "", "   ", None])
+def test_bad_mobiles_are_refused(mobile) -> None:
+    with pytest.raises(MobileError) as refused:
+        normalize_mobile(mobile)
+    assert str(refused.value) == "请填写11位手机号码。"
+    assert isinstance(refused.value, ValueError)
+
+
+@pytest.mark.parametrize(("email", "normalized"), [
+    ("wang@example.com", "wang@example.com"),
+    (" Wang.Jianguo@Example.COM ", "Wang.Jianguo@example.com"),
+    ("王@例子.中国", "王@例子.中国"),
+])
+def test_good_emails_are_normalised(email: str, normalized: str) -> None:
+    assert normalize_email(email) == normalized
+
+
+@pytest.mark.parametrize("email", [*BAD_EMAILS, "", None])
+def test_bad_emails_are_refused(email) -> None:
+    with pytest.raises(EmailError) as refused:
+        normalize_email(email)
+    assert str(refused.value) == "电子邮箱格式不正确。"
+    assert isinstance(refused.value, ValueError)
+
+
+def _form(app, form_class, **data):
+    """A form validated on a POST of ``data`` (no CSRF token needed), in Chinese."""
+    with app.test_request_context("/", method="POST", data=data):
+        form = form_class(meta={"csrf": False})
+        form.validate()
+        errors = {name: [str(message) for message in field.errors] for name, field in form._fields.items()}
+        return form, errors
+
+
+PERSONAL = {"education": "大学本科", "major": "安全工程", "mobile": "13912345678", "email": "wang@example.com",
+            "address": "辽宁省沈阳市和平区南京北街1号"}
+PROFILE = {"category": "chemical", "employer_kind": "service", "mobile": "13912345678", "email": ""}
+
+
+@pytest.mark.parametrize("mobile", BAD_MOBILES)
+@pytest.mark.parametrize(("form_class", "data"), [(CompleteProfileForm, PROFILE), (PersonalForm, PERSONAL)])
+def test_the_forms_refuse_bad_mobiles(app, form_class, data, mobile: str) -> None:
+    _, errors = _form(app, form_class, **{**data, "mobile": mobile})
+    assert errors["mobile"] == ["请填写11位手机号码。"]
+
+
+@pytest.mark.parametrize("email", BAD_EMAILS)
+@pytest.mark.parametrize(("form_class", "data"), [
+    (CompleteProfileForm, PROFILE),
+    (PersonalForm, PERSONAL),
+    (ForgotPasswordForm, {"name": "王建国", "id_type": "resident_id", "id_number": GUIDE_SAMPLE}),
+])
+def test_the_forms_refuse_bad_emails(app, form_class, data, email: str) -> None:
+    _, errors = _form(app, form_class, **{**data, "email": email})
+    assert errors["email"] == ["电子邮箱格式不正确。"]
+
+
+@pytest.mark.parametrize("mobile", GOOD_MOBILES)
+@pytest.mark.parametrize(("form_class", "data"), [(CompleteProfileForm, PROFILE), (PersonalForm, PERSONAL)])
+def test_the_forms_keep_the_mobile_as_the_validator_gives_it(app, form_class, data, mobile: str) -> None:
+    form, errors = _form(app, form_class, **{**data, "mobile": mobile, "email": " Wang@Example.COM "})
+    assert errors["mobile"] == [] and errors["email"] == []
+    assert form.mobile.data == normalize_mobile(mobile) == "13912345678"
+    assert form.email.data == normalize_email(" Wang@Example.COM ") == "Wang@example.com"
 
 
 # --- masking ---------------------------------------------------------------------

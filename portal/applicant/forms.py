@@ -9,9 +9,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, RadioField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..forms import CaptchaField, select_choices
+from ..forms import CaptchaField, EmailAddress, Mobile, select_choices
 from ..models import Category, EmployerKind, IdType
 from ..services.accounts import HOLDER, PASSER
 from ..services.errors import DomainError
@@ -100,7 +100,7 @@ class ForgotPasswordForm(FlaskForm):
     id_type = id_type_field()
     id_number = id_number_field()
     email = StringField(_l("电子邮箱"), validators=[_required(_l("请输入注册信息中留存的电子邮箱。")),
-                                                Email(message=_l("电子邮箱格式不正确。")), Length(max=120)],
+                                                Length(max=120), EmailAddress()],
                         filters=[_strip], render_kw={"autocomplete": "email", "inputmode": "email"})
     captcha = CaptchaField()
     submit = SubmitField(_l("发送找回密码邮件"))
@@ -122,11 +122,9 @@ class CompleteProfileForm(FlaskForm):
                            coerce=_coerce_enum(Category), validators=[_required(_l("请选择注册类别。"))])
     employer_kind = SelectField(_l("单位属性"), choices=select_choices(EmployerKind.choices(), blank=_l("请选择")),
                                 coerce=_coerce_enum(EmployerKind), validators=[_required(_l("请选择单位属性。"))])
-    mobile = StringField(_l("手机号码"), validators=[_required(_l("请输入手机号码。")),
-                                                 Regexp(r"^1[3-9]\d{9}$", message=_l("请输入11位手机号码。"))],
-                         render_kw={"inputmode": "tel", "autocomplete": "tel", "maxlength": 11})
-    email = StringField(_l("电子邮箱"), validators=[Optional(), Email(message=_l("电子邮箱格式不正确。")),
-                                                Length(max=120)],
+    mobile = StringField(_l("手机号码"), validators=[_required(_l("请输入手机号码。")), Length(max=20), Mobile()],
+                         render_kw={"inputmode": "tel", "autocomplete": "tel", "maxlength": 20})
+    email = StringField(_l("电子邮箱"), validators=[Optional(), Length(max=120), EmailAddress()],
                         description=_l("留存电子邮箱后，忘记密码时可通过邮件找回。"), filters=[_strip],
                         render_kw={"inputmode": "email", "autocomplete": "email"})
     submit = SubmitField(_l("保存"))

@@ -10,7 +10,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from ..forms import select_choices
+from ..forms import EmailAddress, Mobile, select_choices
 from ..models import BodyKind, EmployerKind
 
 EDUCATION_LEVELS = ("博士研究生", "硕士研究生", "大学本科", "大学专科", "中等专科", "高中及以下")
@@ -51,8 +51,8 @@ class PersonalForm(FlaskForm):
                             description=_l("如：大学本科、硕士研究生"))
     major = StringField(_l("所学专业"), validators=[_required(_l("所学专业")), _max(50)])
     title = StringField(_l("技术职称"), validators=[Optional(), _max(50)])
-    mobile = StringField(_l("手机号码"), validators=[_required(_l("手机号码")), _max(20)])
-    email = StringField(_l("电子邮箱"), validators=[Optional(), _max(120)],
+    mobile = StringField(_l("手机号码"), validators=[_required(_l("手机号码")), _max(20), Mobile()])
+    email = StringField(_l("电子邮箱"), validators=[Optional(), _max(120), EmailAddress()],
                         description=_l("用于“忘记密码”找回密码"))
     address = StringField(_l("通讯地址"), validators=[_required(_l("通讯地址")), _max(200)])
     postcode = StringField(_l("邮政编码"), validators=[Optional(), _max(6)])

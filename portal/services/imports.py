@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,8 +20,12 @@ from ..extensions import db
 from ..models import Body, BodyKind, Category, Certificate, Employer, ExamRecord, IdType, Person
 from ..validators import (
     CreditCodeError,
+    EmailError,
     IdNumberError,
+    MobileError,
     birth_date_from_id,
+    normalize_email,
+    normalize_mobile,
     validate_credit_code,
     validate_id_number,
 )
@@ -34,8 +37,8 @@ COLUMNS = {
     "registered": ["name", "gender", "birth_date", "id_type", "id_number", "email", "mobile", "certificate_no",
                    "category", "body_code", "employer_name", "employer_credit_code", "valid_from", "valid_until"],
 }
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MOBILE_RE = re.compile(r"^1\d{10}$")
+#: parse errors whose own message is shown (the others get the column's message)
+_OWN_MESSAGES = (IdNumberError, CreditCodeError, EmailError, MobileError)
 
 
 @dataclass
@@ -81,14 +84,16 @@ class _Row:
             return None
         return value
 
-    def parse(self, column: str, parser: Callable, *, required: bool = True, message: str):
-        value = self.text(column, required=required)
+    def parse(self, column: str, parser: Callable, *, required: bool = True, message: str | None = None,
+              max_length: int = 200):
+        """The column parsed; on a ValueError, ``message`` (or the error's own Chinese message) is reported."""
+        value = self.text(column, required=required, max_length=max_length)
         if value is None:
             return None
         try:
             return parser(value)
         except ValueError as error:
-            self.fail(column, str(error) if isinstance(error, IdNumberError | CreditCodeError) else message)
+            self.fail(column, str(error) if message is None or isinstance(error, _OWN_MESSAGES) else message)
             return None
 
     def fail(self, column: str, message: str) -> None:
@@ -170,10 +175,8 @@ def _check_body(row: _Row) -> dict:
         "address": row.text("address"),
         "phone": row.text("phone", max_length=50),
         "fax": row.text("fax", max_length=50),
-        "email": row.text("email", max_length=120),
+        "email": row.parse("email", normalize_email, required=False, max_length=120),
     }
-    if values["email"] and not EMAIL_RE.match(values["email"]):
-        row.fail("email", "电子邮箱格式不正确")
     if values["kind"] is BodyKind.PROVINCE and not values["province"]:
         row.fail("province", "省级注册机构必须填写省份")
     return values
@@ -237,8 +240,8 @@ def _check_registered(row: _Row, body_ids: dict[str, int]) -> dict:
         "birth_date": row.parse("birth_date", _iso_date, message="出生日期应为 YYYY-MM-DD 格式的有效日期"),
         "id_type": id_type,
         "id_number": number,
-        "email": row.text("email", max_length=120),
-        "mobile": row.text("mobile", max_length=20),
+        "email": row.parse("email", normalize_email, required=False, max_length=120),
+        "mobile": row.parse("mobile", normalize_mobile, required=False, max_length=20),
         "certificate_no": row.text("certificate_no", required=True, max_length=32),
         "category": row.parse("category", Category.from_label, message="专业类别不正确"),
         "body_code": row.text("body_code", required=True, max_length=12),
@@ -250,10 +253,6 @@ def _check_registered(row: _Row, body_ids: dict[str, int]) -> dict:
     }
     if values["gender"] and values["gender"] not in ("男", "女"):
         row.fail("gender", "性别应为“男”或“女”")
-    if values["email"] and not EMAIL_RE.match(values["email"]):
-        row.fail("email", "电子邮箱格式不正确")
-    if values["mobile"] and not MOBILE_RE.match(values["mobile"]):
-        row.fail("mobile", "手机号码应为11位数字")
     if values["body_code"] and values["body_code"] not in body_ids:
         row.fail("body_code", f"注册机构代码不存在：{values['body_code']}")
     if values["employer_credit_code"] and not values["employer_name"]:
