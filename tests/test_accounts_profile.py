@@ -54,7 +54,7 @@ def test_every_applicant_page_leads_to_the_completion_form(client, db, incomplet
     ({"employer_kind": ""}, "请选择单位属性。"),
     ({"category": ""}, "请选择注册类别。"),
     ({"category": "made-up"}, "请选择注册类别。"),
-    ({"mobile": "1234"}, "请输入11位手机号码。"),
+    ({"mobile": "1234"}, "请填写11位手机号码。"),
     ({"mobile": ""}, "请输入手机号码。"),
     ({"email": "not-an-email"}, "电子邮箱格式不正确。"),
 ])

@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -39,7 +38,16 @@ from ..models import (
     WorkHistory,
 )
 from ..models.workflow import EDITABLE_STATUSES
-from ..validators import CreditCodeError, IdNumberError, birth_date_from_id, validate_credit_code
+from ..validators import (
+    CreditCodeError,
+    EmailError,
+    IdNumberError,
+    MobileError,
+    birth_date_from_id,
+    normalize_email,
+    normalize_mobile,
+    validate_credit_code,
+)
 from . import applications as transitions
 from .dates import add_months, age_on
 from .errors import DomainError, NotFound
@@ -69,7 +77,6 @@ STEP_LABELS = {
 }
 PERSONAL_FIELDS = ("education", "major", "title", "mobile", "email", "address", "postcode")
 EMPLOYER_FIELDS = ("name", "credit_code", "kind", "address", "contact_person", "contact_phone", "body_id")
-_MOBILE_RE = re.compile(r"1[3-9]\d{9}")
 _PHONE_RE = re.compile(r"[0-9()（）+\-\s转]{7,30}")
 _POSTCODE_RE = re.compile(r"\d{6}")
 
@@ -308,13 +315,15 @@ def clean_personal(data: dict) -> dict:
     required(values, "education", _l("学历"), 20)
     required(values, "major", _l("所学专业"), 50)
     optional(values, "title", 50)
-    if not _MOBILE_RE.fullmatch(values["mobile"]):
-        raise DomainError(_l("请填写11位手机号码。"), field="mobile")
+    try:
+        values["mobile"] = normalize_mobile(values["mobile"])
+    except MobileError as error:
+        raise DomainError(_l(str(error)), field="mobile") from None
     if values["email"]:
         try:
-            values["email"] = validate_email(values["email"], check_deliverability=False).normalized
-        except EmailNotValidError as error:
-            raise DomainError(_l("电子邮箱格式不正确。"), field="email") from error
+            values["email"] = normalize_email(values["email"])
+        except EmailError as error:
+            raise DomainError(_l(str(error)), field="email") from None
         optional(values, "email", 120)
     required(values, "address", _l("通讯地址"), 200)
     if values["postcode"] and not _POSTCODE_RE.fullmatch(values["postcode"]):
