@@ -13,7 +13,7 @@ from .. import clock
 from ..clock import utcnow
 from ..services import accounts
 from ..services.errors import DomainError
-from ..services.personal_notices import personal_notices
+from ..services.personal_notices import certificate_standing, personal_notices
 from ..transaction import rollback_only
 from . import bp
 from .forms import ChangePasswordForm, CompleteProfileForm, UpdateIdForm, attach_error
@@ -23,8 +23,11 @@ from .forms import ChangePasswordForm, CompleteProfileForm, UpdateIdForm, attach
 def home():
     """个人页面: greeting, the current certificate, the 功能目录 and the 公告信息 panel (guide 三, 图54)."""
     person = current_user._get_current_object()
-    notices = personal_notices(person, clock.today(), current_app.config["RENEWAL_WINDOW_MONTHS"])
-    return render_template("applicant/home.html", person=person, certificate=person.current_certificate,
+    today, window_months = clock.today(), current_app.config["RENEWAL_WINDOW_MONTHS"]
+    certificate = person.current_certificate
+    standing = certificate_standing(certificate, today, window_months) if certificate is not None else None
+    notices = personal_notices(person, today, window_months)
+    return render_template("applicant/home.html", person=person, certificate=certificate, standing=standing,
                            notices=notices)
 
 

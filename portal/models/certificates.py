@@ -24,6 +24,23 @@ class CertificateStatus(enum.StrEnum):
         return {"valid": _l("有效"), "expired": _l("已过期"), "revoked": _l("已注销")}[self.value]
 
 
+class CertificateStanding(enum.StrEnum):
+    """The 状态 an applicant is shown for a certificate on a given day (never stored): a stored 有效 certificate
+    is 即将到期 inside the renewal window and 已过期 after its expiry day. Every stored status has a member of the
+    same value, so a stored status other than 有效 (已注销, 已过期) is shown as it is.
+    ``portal.services.personal_notices.certificate_standing`` decides which applies."""
+
+    VALID = "valid"
+    EXPIRING = "expiring"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+    @property
+    def label(self):
+        return {"valid": _l("有效"), "expiring": _l("即将到期"), "expired": _l("已过期"),
+                "revoked": _l("已注销")}[self.value]
+
+
 class Certificate(TimestampMixin, db.Model):
     __tablename__ = "certificates"
     __table_args__ = (sa.Index("ix_certificates_person_id_valid_until", "person_id", "valid_until"),)

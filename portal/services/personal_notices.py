@@ -4,6 +4,9 @@ stored notices (portal.models.Notice), newest first.
 Computed: a temporary password to change, an incomplete profile, the certificate's expiry and whether the renewal
 window (``window_months`` before expiry) is open or when it opens, 重新注册 once expired, the state of the latest
 application when nothing was stored for it. The renewal window is the one renewal.py applies.
+
+``certificate_standing`` is the certificate's 状态 the personal page shows (有效 / 即将到期 / 已过期 / 已注销),
+decided from the expiry date and today's date; the expiry reminder follows the same rule.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import OPEN_STATUSES, Application, ApplicationStatus, CertificateStatus, Notice, Person
+from ..models import OPEN_STATUSES, Application, ApplicationStatus, Certificate, CertificateStatus, Notice, Person
+from ..models.certificates import CertificateStanding
 from .renewal import renewal_window_opens
 
 #: How a stored notice's kind is shown (colour of the bar beside it).
@@ -43,22 +47,37 @@ class PersonalNotice:
     link_text: str | None = None
 
 
+def certificate_standing(certificate: Certificate, today: date, window_months: int) -> CertificateStanding:
+    """The certificate's 状态 as the applicant is shown it on ``today`` (a day in the registry's time zone):
+    a stored status other than 有效 (已注销 …) as it is; otherwise 已过期 after the expiry day, 即将到期 from the
+    day the renewal window opens (``window_months`` before expiry) up to and including the expiry day, else 有效."""
+    if certificate.status is not CertificateStatus.VALID:
+        return CertificateStanding(certificate.status.value)
+    if certificate.is_expired(today):
+        return CertificateStanding.EXPIRED
+    if today >= renewal_window_opens(certificate.valid_until, window_months):
+        return CertificateStanding.EXPIRING
+    return CertificateStanding.VALID
+
+
 def certificate_notice(person: Person, today: date, window_months: int) -> PersonalNotice | None:
-    """Expiry of the current certificate: window not yet open (when it opens), open, or expired (重新注册)."""
+    """Expiry of the current certificate: window not yet open (when it opens), open, or expired (重新注册); the
+    same rule as the 状态 shown beside it (``certificate_standing``)."""
     certificate = person.current_certificate
     if certificate is None:
         return None
     until = format_date(certificate.valid_until, "yyyy-MM-dd")
-    if certificate.status is CertificateStatus.REVOKED:
+    standing = certificate_standing(certificate, today, window_months)
+    if standing is CertificateStanding.REVOKED:
         return PersonalNotice("certificate_revoked", "error",
                               str(_l("您的执业证（编号 %(number)s）已注销。", number=certificate.number)))
-    if certificate.is_expired(today):
+    if standing is CertificateStanding.EXPIRED:
         return PersonalNotice("certificate_expired", "error",
                               str(_l("您的执业证（编号 %(number)s）已于 %(date)s 过期，不能再申请延续注册，"
                                      "需要申请重新注册。请与您的注册机构联系。",
                                      number=certificate.number, date=until)))
     opens = renewal_window_opens(certificate.valid_until, window_months)
-    if today < opens:
+    if standing is CertificateStanding.VALID:
         return PersonalNotice("renewal_not_open", "info",
                               str(_l("您的执业证（编号 %(number)s）有效期至 %(date)s。"
                                      "延续注册须在有效期满前%(months)d个月内申请，将于 %(opens)s 开放。",
