@@ -22,8 +22,8 @@ from flask_migrate import upgrade  # noqa: E402
 
 from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
-from portal.services.imports import import_csv  # noqa: E402
-from portal.services.synth import synth_persons  # noqa: E402
+from portal.services.data.imports import import_csv  # noqa: E402
+from portal.services.data.synth import synth_persons  # noqa: E402
 from tests.test_imports import csv_bytes, registered_row  # noqa: E402
 
 

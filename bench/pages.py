@@ -47,8 +47,8 @@ def session_cookies(database_url: str) -> dict[str, str]:
     from portal.clock import utcnow
     from portal.extensions import db
     from portal.models import Person, Staff, StaffRole
-    from portal.services.sessions import start_session
-    from portal.services.staff import create_staff
+    from portal.services.accounts.sessions import start_session
+    from portal.services.accounts.staff import create_staff
 
     app = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET})
     cookies = {}

@@ -55,7 +55,7 @@ def render_times(count: int, long: bool) -> tuple[list[float], int, int]:
     from pypdf import PdfReader
 
     from portal import create_app
-    from portal.services.application_pdf import render_form_pdf
+    from portal.services.documents.application_form import render_form_pdf
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     data = snapshot(long)

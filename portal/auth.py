@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, flash, redirect, request, url_for
+from flask import Flask, current_app, session
 from flask_babel import lazy_gettext as _l
 
 from .clock import utcnow
 from .extensions import db, login_manager
 from .models import Person, Staff
-from .services.sessions import SessionPolicy, resume_session
+from .services.accounts.sessions import SessionPolicy, resume_session
 
 _MODELS = {"p": Person, "s": Staff}
 
@@ -30,17 +30,15 @@ def load_user(user_id: str):
     return account
 
 
-def unauthorized():
-    """Send the user to the login of the side they were trying to reach."""
-    had_session = bool(request.cookies.get(current_app.config["SESSION_COOKIE_NAME"]))
-    flash(_l("您已长时间未操作或已在别处退出，请重新登录。") if had_session else _l("请先登录。"), "warning")
-    if request.blueprint and request.blueprint.startswith("reviewer"):
-        return redirect(url_for("reviewer_auth.login"))
-    return redirect(url_for("public.index"))
+def login_prompt():
+    """What a gate tells a visitor it sends to a login page: their session has ended (idle timeout, 安全退出
+    elsewhere, unlocked by a body), or they have not logged in."""
+    if session.get("_user_id"):
+        return _l("您已长时间未操作或已在别处退出，请重新登录。")
+    return _l("请先登录。")
 
 
 def init_login(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
-    login_manager.unauthorized_handler(unauthorized)

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from .extensions import db
 from .models import Person, StaffRole
 from .reference import ensure_reference_data
+from .services.data.imports import ImportFailed, import_csv
 from .services.errors import DomainError
-from .services.imports import ImportFailed, import_csv
 
 MAX_ERRORS_SHOWN = 200
 
@@ -45,7 +45,7 @@ def import_command(kind: str, path: Path) -> None:
 @click.option("--name", help="Display name (defaults to the username).")
 def create_staff_command(username: str, role: str, body_code: str | None, name: str | None) -> None:
     """Create a console account; the password is read from standard input (never from an argument)."""
-    from .services.staff import create_staff
+    from .services.accounts.staff import create_staff
 
     if sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -73,7 +73,7 @@ def reference_data_command() -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when persons already exist.")
 def demo_data_command(if_empty: bool) -> None:
     """Load the demonstration set and print its logins (development only)."""
-    from .services.demo import load_demo_data
+    from .services.data.demo import load_demo_data
 
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("demo data is never loaded in production")
@@ -92,7 +92,7 @@ def demo_data_command(if_empty: bool) -> None:
 @click.option("--persons", type=click.IntRange(1, 10_000_000), required=True)
 def synth_command(persons: int) -> None:
     """Bulk-insert synthetic persons with certificates (benchmarks)."""
-    from .services.synth import synth_persons
+    from .services.data.synth import synth_persons
 
     ensure_reference_data()
     started = time.perf_counter()

@@ -35,8 +35,8 @@ def captcha_image():
     """A new 验证码 image for this session (click the image to get another); the answer stays on the server."""
     from .clock import utcnow
     from .forms import SESSION_KEY, captcha_ttl
-    from .services.captcha import captcha_png
-    from .services.challenges import new_challenge
+    from .services.infrastructure.captcha import captcha_png
+    from .services.infrastructure.challenges import new_challenge
 
     challenge_id, text = new_challenge(current_app.config["SECRET_KEY"], utcnow(), captcha_ttl())
     session[SESSION_KEY] = challenge_id

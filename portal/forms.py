@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from .clock import utcnow
-from .services.challenges import consume_challenge
+from .services.infrastructure.challenges import consume_challenge
 from .validators import EmailError, MobileError, normalize_email, normalize_mobile
 
 SESSION_KEY = "captcha_id"

@@ -24,7 +24,7 @@ from flask_migrate import upgrade
 from portal import create_app
 from portal.extensions import db as _db
 from portal.reference import ensure_reference_data
-from portal.services import passwords
+from portal.services.infrastructure import passwords
 
 pytest_plugins = ["tests.factories"]
 

@@ -25,9 +25,9 @@ from portal.models import (
     Staff,
     StaffRole,
 )
-from portal.services.dates import add_years
-from portal.services.passwords import hash_password
-from portal.services.sessions import start_session
+from portal.services.accounts.sessions import start_session
+from portal.services.infrastructure.dates import add_years
+from portal.services.infrastructure.passwords import hash_password
 from portal.validators import make_resident_id
 
 PASSWORD = "Secret2026"

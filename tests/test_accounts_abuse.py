@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from portal.clock import utcnow
 from portal.models import CaptchaChallenge
-from portal.services.captcha import answer_digest
+from portal.services.infrastructure.captcha import answer_digest
 from tests.accounts_helpers import login, post_form, text
 from tests.factories import PASSWORD
 

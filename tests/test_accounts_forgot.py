@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from portal.clock import utcnow
 from portal.models import PasswordResetToken
-from portal.services.passwords import verify_password
+from portal.services.infrastructure.passwords import verify_password
 from tests.accounts_helpers import login, post_form, text
 from tests.factories import PASSWORD, make_certificate, make_person, new_id_number
 from tests.smtp_server import smtp_server  # noqa: F401

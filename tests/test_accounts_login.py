@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from portal.clock import utcnow
 from portal.models import AuditLog, IdType
-from portal.services import passwords
-from portal.services.passwords import hash_password
+from portal.services.infrastructure import passwords
+from portal.services.infrastructure.passwords import hash_password
 from tests.accounts_helpers import csrf_token, login, logout, post_form, text
 from tests.factories import PASSWORD, login_as, make_certificate, make_person, make_staff, new_id_number
 
@@ -111,6 +111,7 @@ def test_idle_session_is_logged_out_and_the_account_can_log_in_again(app, client
     db.session.commit()
     response = client.get("/applicant/")
     assert response.status_code == 302 and response.headers["Location"].startswith("/?next=")
+    assert "您已长时间未操作或已在别处退出，请重新登录。" in text(client.get(response.headers["Location"]))
     db.session.refresh(applicant)
     assert applicant.session_token is None
     assert login(app.test_client(), applicant.id_number).headers["Location"] == "/applicant/"

@@ -8,9 +8,9 @@ import pytest
 
 from portal.clock import utcnow
 from portal.models import ApplicationStatus, Notice
-from portal.services.notices import notify
-from portal.services.personal_notices import personal_notices
-from portal.services.renewal import renewal_window_opens
+from portal.services.accounts.personal_notices import personal_notices
+from portal.services.infrastructure.notices import notify
+from portal.services.renewal.window import renewal_window_opens
 from tests.accounts_helpers import login, text
 from tests.factories import make_application, make_certificate, make_person
 

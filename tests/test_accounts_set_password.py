@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.models import AuditLog, Category, IdType, Person
-from portal.services import accounts
+from portal.services.accounts import applicants as accounts
 from portal.services.errors import DomainError
-from portal.services.passwords import verify_password
+from portal.services.infrastructure.passwords import verify_password
 from portal.validators import make_resident_id
 from tests.accounts_helpers import login, post_form, text
 from tests.factories import make_certificate, make_exam_record, make_person

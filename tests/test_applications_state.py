@@ -17,9 +17,9 @@ from portal.models import (
     Notice,
     StaffRole,
 )
-from portal.services import applications as transitions
-from portal.services.applications import ConcurrentChange
 from portal.services.errors import DomainError
+from portal.services.review import transitions
+from portal.services.review.transitions import ConcurrentChange
 from tests.factories import make_application, make_certificate, make_person, make_staff
 
 S = ApplicationStatus

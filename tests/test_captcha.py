@@ -7,13 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from portal.services.captcha import (
-    ALPHABET,
-    answer_digest,
-    answers_match,
-    captcha_png,
-    new_captcha_text,
-)
+from portal.services.infrastructure.captcha import ALPHABET, answer_digest, answers_match, captcha_png, new_captcha_text
 
 SECRET = "test-secret"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from portal.models import Application, ApplicationStatus, AuditLog, Certificate, ExamRecord, Person, Staff, StaffRole
-from portal.services.passwords import verify_password
+from portal.services.infrastructure.passwords import verify_password
 from tests.test_imports import csv_bytes, registered_row
 
 

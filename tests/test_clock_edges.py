@@ -28,8 +28,8 @@ from portal.models import (
     WorkHistory,
 )
 from portal.models.certificates import CertificateStanding
-from portal.services.dates import add_months
-from portal.services.personal_notices import certificate_standing
+from portal.services.accounts.personal_notices import certificate_standing
+from portal.services.infrastructure.dates import add_months
 from tests.accounts_helpers import login, text
 from tests.clocks import BEIJING, EDGES, beijing
 from tests.factories import PASSWORD, login_as, make_certificate, make_person, make_staff
@@ -413,11 +413,11 @@ def test_idle_timeout_of_thirty_minutes_across_midnight(app, client, db, freeze,
     freeze(start + timedelta(minutes=88, seconds=59))  # 30 minutes idle: logged out
     kept = app.test_client()  # a browser that kept the cookie past its expiry
     kept.set_cookie("session", cookie)
-    for browser in (client, kept):  # the first has dropped the cookie at its expiry; for the other, the server
-        response = browser.get("/applicant/")  # finds the session idle and ends it
+    for browser in (client, kept):  # the server finds the session idle, ends it and says so
+        response = browser.get("/applicant/")
         assert response.status_code == 302 and response.headers["Location"] == "/?next=/applicant/"
         page = text(browser.get(response.headers["Location"]))
-        assert "请先登录。" in page and "王建国，您好" not in page
+        assert "您已长时间未操作或已在别处退出，请重新登录。" in page and "王建国，您好" not in page
     db.session.expire_all()
     assert db.session.get(Person, person.id).session_token is None
 

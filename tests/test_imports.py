@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from portal.applicant.forms import CompleteProfileForm
 from portal.applicant.renewal_forms import PersonalForm
 from portal.models import Body, Category, Certificate, Employer, ExamRecord, Person
-from portal.services.imports import COLUMNS, ImportFailed, import_csv
+from portal.services.data.imports import COLUMNS, ImportFailed, import_csv
 from portal.validators import make_credit_code, make_resident_id
 
 HEADER = ",".join(COLUMNS["registered"])

@@ -8,10 +8,10 @@ import pytest
 
 from portal.auth import load_user
 from portal.clock import utcnow
-from portal.services import passwords
-from portal.services.challenges import consume_challenge, new_challenge
-from portal.services.logins import LoginPolicy, LoginRefused, check_password_login, log_out, unlock
-from portal.services.sessions import SessionPolicy
+from portal.services.accounts.logins import LoginPolicy, LoginRefused, check_password_login, log_out, unlock
+from portal.services.accounts.sessions import SessionPolicy
+from portal.services.infrastructure import passwords
+from portal.services.infrastructure.challenges import consume_challenge, new_challenge
 from tests.factories import PASSWORD, make_person
 
 POLICY = LoginPolicy(max_failures=5, lock=timedelta(minutes=15), session=SessionPolicy(timedelta(minutes=30)))

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from portal.services.mail import MailError, build_message, send_mail
+from portal.services.infrastructure.mail import MailError, build_message, send_mail
 from tests.smtp_server import SmtpServer, smtp_server  # noqa: F401
 
 SUBJECT = "注册安全工程师注册管理系统：重置密码"

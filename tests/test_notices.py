@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from portal.clock import utcnow
 from portal.models import ApplicationStatus, Notice
-from portal.services import applications
+from portal.services.review import transitions as applications
 from tests.factories import login_as, make_application, make_staff
 
 

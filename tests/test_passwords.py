@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from portal.services import passwords
-from portal.services.passwords import (
+from portal.services.infrastructure import passwords
+from portal.services.infrastructure.passwords import (
     WeakPasswordError,
     check_password_strength,
     configure_hasher,

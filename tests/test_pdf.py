@@ -16,7 +16,7 @@ from jinja2 import ChoiceLoader, DictLoader
 from PIL import Image
 from pypdf import PdfReader
 
-from portal.services.pdf import FALLBACK_FONT, PdfRenderError, cjk_font_name, link_callback, render_pdf
+from portal.services.documents.pdf import FALLBACK_FONT, PdfRenderError, cjk_font_name, link_callback, render_pdf
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "portal" / "templates"
 RARE_NAME = "堃喆赟昇珺"
@@ -136,7 +136,7 @@ def test_templates_without_css_get_the_cjk_font_and_wrapping(app: Flask, tmp_pat
 def test_missing_font_falls_back_to_stsong(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     missing = str(tmp_path / "no-such-font.ttc")
     app = make_app(tmp_path, PDF_FONT_PATH=missing)
-    with app.app_context(), caplog.at_level(logging.WARNING, logger="portal.services.pdf"):
+    with app.app_context(), caplog.at_level(logging.WARNING, logger="portal.services.documents.pdf"):
         assert cjk_font_name() == FALLBACK_FONT
         first = render_sample()
         second = render_sample()

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from portal import clock
 from portal.clock import utcnow
 from portal.models import Application, ApplicationStatus, Notice, StaffRole
-from portal.services import applications as transitions
+from portal.services.review import transitions
 from tests.factories import login_as, make_application, make_certificate, make_person, make_staff
 from tests.test_renewal_support import PERSONAL, csrf_token, fill_wizard, pdf_text, post, submit, text
 

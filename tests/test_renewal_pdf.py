@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from portal.services.application_pdf import form_context, render_form_html, render_form_pdf
+from portal.services.documents.application_form import form_context, render_form_html, render_form_pdf
 from tests.test_renewal_support import pdf_text
 
 NUMBER = "YX202600000012"

@@ -10,11 +10,12 @@ import sqlalchemy as sa
 
 from portal.clock import utcnow
 from portal.models import Application, ApplicationStatus, CertificateStatus, ContinuingEducation, WorkHistory
-from portal.services import renewal, renewal_submission
 from portal.services.errors import DomainError, NotFound
+from portal.services.renewal import records, window, wizard
+from portal.services.renewal import submission as renewal_submission
 from tests.factories import make_application, make_certificate, make_person
 
-RULES = renewal.RenewalRules()
+RULES = window.RenewalRules()
 EXPIRY = date(2026, 3, 31)
 
 
@@ -26,7 +27,7 @@ def holder(db):
 
 
 def test_rules_come_from_the_settings(app):
-    rules = renewal.RenewalRules.from_config({**app.config, "RENEWAL_WINDOW_MONTHS": 6, "CE_HOURS_REQUIRED": 60})
+    rules = window.RenewalRules.from_config({**app.config, "RENEWAL_WINDOW_MONTHS": 6, "CE_HOURS_REQUIRED": 60})
     assert (rules.window_months, rules.ce_hours_required, rules.age_limit) == (6, 60, 70)
 
 
@@ -37,20 +38,20 @@ def test_rules_come_from_the_settings(app):
     (date(2026, 4, 1), "expired"),
 ])
 def test_window_edges(holder, today, problem):
-    result = renewal.check_eligibility(holder, today, RULES)
+    result = window.check_eligibility(holder, today, RULES)
     assert result.problem == problem
     assert result.opens_on == date(2025, 12, 31) and result.closes_on == EXPIRY
 
 
 def test_not_open_message_names_the_opening_day(holder):
-    message = str(renewal.check_eligibility(holder, date(2025, 6, 1), RULES).message)
+    message = str(window.check_eligibility(holder, date(2025, 6, 1), RULES).message)
     assert "2025-12-31" in message and "2026-03-31" in message
 
 
 def test_window_of_a_month_end_expiry(db):
     person = make_person()
     make_certificate(person, valid_until=date(2026, 5, 31))
-    assert renewal.check_eligibility(person, date(2026, 2, 28), RULES).opens_on == date(2026, 2, 28)
+    assert window.check_eligibility(person, date(2026, 2, 28), RULES).opens_on == date(2026, 2, 28)
 
 
 @pytest.mark.parametrize(("birth", "problem"), [
@@ -60,42 +61,42 @@ def test_window_of_a_month_end_expiry(db):
 def test_age_limit_on_the_application_date(db, birth, problem):
     person = make_person(birth_date=birth)
     make_certificate(person, valid_until=EXPIRY)
-    assert renewal.check_eligibility(person, date(2026, 1, 1), RULES).problem == problem
+    assert window.check_eligibility(person, date(2026, 1, 1), RULES).problem == problem
 
 
 def test_age_from_the_id_number_when_no_birth_date(db):
     person = make_person(birth_date=date(1950, 1, 1))
     person.birth_date = None
     make_certificate(person, valid_until=EXPIRY)
-    assert renewal.check_eligibility(person, date(2026, 1, 1), RULES).problem == "age"
+    assert window.check_eligibility(person, date(2026, 1, 1), RULES).problem == "age"
 
 
 def test_revoked_or_missing_certificate(db):
     person = make_person()
-    assert renewal.check_eligibility(person, date(2026, 1, 1), RULES).problem == "no_certificate"
+    assert window.check_eligibility(person, date(2026, 1, 1), RULES).problem == "no_certificate"
     make_certificate(person, valid_until=EXPIRY).status = CertificateStatus.REVOKED
     db.session.expire(person, ["certificates"])
-    assert renewal.check_eligibility(person, date(2026, 1, 1), RULES).problem == "revoked"
+    assert window.check_eligibility(person, date(2026, 1, 1), RULES).problem == "revoked"
 
 
 def test_start_refuses_outside_the_window(holder):
     with pytest.raises(DomainError, match="2025-12-31开放"):
-        renewal.start_renewal(holder, date(2025, 1, 1), RULES)
+        wizard.start_renewal(holder, date(2025, 1, 1), RULES)
 
 
 def test_start_reuses_the_draft_another_tab_just_created(db, holder, monkeypatch):
     """The partial unique index refuses a second open application; the draft already there is returned."""
     theirs = make_application(holder, status=ApplicationStatus.DRAFT)
     db.session.commit()
-    original = renewal.open_application
+    original = wizard.open_application
     calls = []
 
     def not_yet_visible(person):
         calls.append(person)
         return None if len(calls) == 1 else original(person)
 
-    monkeypatch.setattr(renewal, "open_application", not_yet_visible)
-    mine = renewal.start_renewal(holder, date(2026, 1, 10), RULES)
+    monkeypatch.setattr(wizard, "open_application", not_yet_visible)
+    mine = wizard.start_renewal(holder, date(2026, 1, 10), RULES)
     assert mine.id == theirs.id
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count(Application.id))) == 1
@@ -110,7 +111,7 @@ def test_counted_education_is_inside_the_current_period(db, holder):
     entry(date(2021, 3, 30), date(2021, 4, 2), 20)  # straddles the start: previous period
     entry(date(2025, 12, 1), date(2025, 12, 3), 30)
     db.session.flush()
-    summary = renewal.education_summary(holder, holder.current_certificate, date(2026, 1, 10), RULES)
+    summary = records.education_summary(holder, holder.current_certificate, date(2026, 1, 10), RULES)
     assert [counted for _, counted in summary.entries] == [False, True, True]
     assert summary.total == 40 and not summary.enough
     assert summary.period_from == date(2021, 3, 31)
@@ -124,9 +125,9 @@ def test_counted_education_is_inside_the_current_period(db, holder):
 def test_clean_education(data, field):
     good = {"course": "课程", "organiser": "机构", "start_date": date(2025, 1, 1), "end_date": date(2025, 1, 2),
             "hours": 8}
-    assert renewal.clean_education(good, date(2026, 1, 10))["hours"] == 8
+    assert records.clean_education(good, date(2026, 1, 10))["hours"] == 8
     with pytest.raises(DomainError) as error:
-        renewal.clean_education({**good, **data}, date(2026, 1, 10))
+        records.clean_education({**good, **data}, date(2026, 1, 10))
     assert error.value.field == field
 
 
@@ -140,7 +141,7 @@ def row(start, end, name="单位"):
     [],
 ])
 def test_work_history_without_overlaps(rows):
-    renewal.check_work_history(rows, date(2026, 1, 10))
+    records.check_work_history(rows, date(2026, 1, 10))
 
 
 @pytest.mark.parametrize(("rows", "message"), [
@@ -150,7 +151,7 @@ def test_work_history_without_overlaps(rows):
 ])
 def test_work_history_overlaps(rows, message):
     with pytest.raises(DomainError, match=message):
-        renewal.check_work_history(rows, date(2026, 1, 10))
+        records.check_work_history(rows, date(2026, 1, 10))
 
 
 def test_records_of_another_person_are_not_found(db, holder):
@@ -161,26 +162,26 @@ def test_records_of_another_person_are_not_found(db, holder):
     db.session.add_all([entry, work])
     db.session.flush()
     with pytest.raises(NotFound):
-        renewal.get_education(holder, entry.id)
+        records.get_education(holder, entry.id)
     with pytest.raises(NotFound):
-        renewal.get_work(holder, work.id)
+        records.get_work(holder, work.id)
     with pytest.raises(NotFound):
-        renewal.get_own_application(make_application(other).id, holder)
+        wizard.get_own_application(make_application(other).id, holder)
 
 
 def test_steps_and_resume(db, holder):
-    application = renewal.start_renewal(holder, date(2026, 1, 10), RULES)
-    assert renewal.first_open_step(application) == "personal"
-    assert not renewal.step_allowed(application, "employer")
+    application = wizard.start_renewal(holder, date(2026, 1, 10), RULES)
+    assert wizard.first_open_step(application) == "personal"
+    assert not wizard.step_allowed(application, "employer")
     application.draft = {**application.draft, "completed": ["personal", "employer"], "current": "employer"}
-    assert renewal.step_allowed(application, "education") and not renewal.step_allowed(application, "work")
-    assert renewal.resume_step(application) == "employer"
+    assert wizard.step_allowed(application, "education") and not wizard.step_allowed(application, "work")
+    assert wizard.resume_step(application) == "employer"
     application.draft = {**application.draft, "current": "preview"}  # not reachable: first open step instead
-    assert renewal.resume_step(application) == "education"
+    assert wizard.resume_step(application) == "education"
 
 
 def test_submission_lists_every_problem_at_once(db, holder):
-    application = renewal.start_renewal(holder, date(2026, 1, 10), RULES)
+    application = wizard.start_renewal(holder, date(2026, 1, 10), RULES)
     problems = [str(p) for p in renewal_submission.submission_problems(application, holder, date(2026, 1, 10), RULES)]
     assert any("请先完成以下步骤：个人基本信息、聘用单位信息、继续教育信息、工作经历、预览" in p for p in problems)
     assert any("不足48学时" in p for p in problems)
@@ -195,7 +196,7 @@ def _ready_to_submit(db, holder):
     from tests.factories import body
     from tests.test_renewal_support import CREDIT_CODE, PERSONAL
 
-    application = renewal.start_renewal(holder, date(2026, 1, 10), RULES)
+    application = wizard.start_renewal(holder, date(2026, 1, 10), RULES)
     employer = {"name": "新单位", "credit_code": CREDIT_CODE, "kind": "service", "address": "沈阳市", "contact_person":
                 "赵敏", "contact_phone": "024-23456789", "body_id": body("210000").id}
     application.draft = {**application.draft, "personal": PERSONAL, "employer": employer,

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from portal import clock
 from portal.models import Application, ApplicationStatus, ContinuingEducation, Notice, WorkHistory
-from portal.services.dates import add_years
+from portal.services.infrastructure.dates import add_years
 from tests.factories import login_as, make_certificate, make_person
 from tests.test_renewal_support import (
     PERSONAL,
@@ -49,7 +49,7 @@ def test_before_the_window_the_page_says_when_it_opens(client, db):
     login_as(client, person)
     page = text(client.get("/applicant/renewal/"))
     opens = date(certificate.valid_until.year, certificate.valid_until.month, 1)  # rough: month arithmetic below
-    from portal.services.dates import add_months
+    from portal.services.infrastructure.dates import add_months
     opens = add_months(certificate.valid_until, -3)
     assert f"延续注册将于{opens.isoformat()}开放" in page
     assert "开始延续注册" not in page
@@ -448,7 +448,7 @@ def test_double_submit_from_two_tabs_and_a_replay_makes_one_application(app, db,
 
 def test_racing_submissions_one_wins(client, db, applicant, monkeypatch):
     """Two requests loaded the same draft; the other one's 上报 commits first: this one must not submit again."""
-    from portal.services import renewal_submission
+    from portal.services.renewal import submission as renewal_submission
 
     login_as(client, applicant)
     fill_wizard(client)

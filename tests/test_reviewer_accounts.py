@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.clock import utcnow
 from portal.models import Announcement, AuditLog, Body, Document, Person, Staff, StaffRole
-from portal.services.passwords import verify_password
+from portal.services.infrastructure.passwords import verify_password
 from tests.factories import PASSWORD, login_as, make_staff
 from tests.test_reviewer_helpers import audit_rows, post, staff_login, text, world
 

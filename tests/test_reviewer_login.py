@@ -12,7 +12,7 @@ from flask_login import login_user
 from portal.clock import utcnow
 from portal.models import Staff
 from portal.reviewer.gate import current_staff
-from portal.services.passwords import verify_password
+from portal.services.infrastructure.passwords import verify_password
 from tests.factories import PASSWORD, login_as, make_person, make_staff
 from tests.test_reviewer_helpers import audit_rows, csrf, post, staff_login, text
 
@@ -152,7 +152,7 @@ class TestCaptcha:
         return {"CAPTCHA_ENABLED": True}
 
     def test_login_needs_the_captcha_of_the_image_shown(self, client, db, monkeypatch):
-        from portal.services import challenges
+        from portal.services.infrastructure import challenges
 
         make_staff("reviewer_a")
         db.session.commit()

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.models import Application, ApplicationStatus, Category, Notice
-from portal.services.dates import add_years
-from portal.services.mail import MailError
+from portal.services.infrastructure.dates import add_years
+from portal.services.infrastructure.mail import MailError
 from tests.factories import login_as, make_application, make_certificate, make_person
 from tests.test_reviewer_helpers import audit_rows, post, text, world
 
@@ -239,8 +239,8 @@ def test_simultaneous_flushes_one_wins_at_the_database(db):
 
     from portal.clock import utcnow
     from portal.models import Staff
-    from portal.services import review_queue
     from portal.services.errors import DomainError
+    from portal.services.review import queue as review_queue
 
     w = world(db)
     mine = db.session.get(Application, w.application_a.id)

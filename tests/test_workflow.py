@@ -11,7 +11,7 @@ import pytest
 from portal.clock import utcnow
 from portal.models import Application, ApplicationEvent, ApplicationStatus, workflow
 from portal.models.workflow import Actor, Transition
-from portal.services import applications as transitions
+from portal.services.review import transitions
 from tests.factories import login_as, make_application, make_certificate, make_person
 from tests.test_reviewer_helpers import post, world
 

@@ -11,9 +11,9 @@ from flask_login import current_user, login_user
 
 from .. import clock
 from ..clock import utcnow
-from ..services import accounts
+from ..services.accounts import applicants as accounts
+from ..services.accounts.personal_notices import certificate_standing, personal_notices
 from ..services.errors import DomainError
-from ..services.personal_notices import certificate_standing, personal_notices
 from ..transaction import rollback_only
 from . import bp
 from .forms import ChangePasswordForm, CompleteProfileForm, UpdateIdForm, attach_error

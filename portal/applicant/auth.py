@@ -13,13 +13,13 @@ from ..clock import utcnow
 from ..core import safe_next
 from ..extensions import limiter
 from ..models import Person
-from ..services import accounts
-from ..services.audit import record
+from ..services.accounts import applicants as accounts
+from ..services.accounts.logins import LoginPolicy, LoginRefused, check_password_login, log_out
 from ..services.errors import DomainError
-from ..services.logins import LoginPolicy, LoginRefused, check_password_login, log_out
-from ..services.mail import MailError, send_mail
+from ..services.infrastructure.audit import record
+from ..services.infrastructure.mail import MailError, send_mail
 from ..transaction import rollback_only
-from . import bp, guards  # noqa: F401 - importing guards registers the applicant gate
+from . import bp
 from .forms import ForgotPasswordForm, IdentityForm, LoginForm, SetPasswordForm, attach_error
 from .public import render_home
 

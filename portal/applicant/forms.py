@@ -1,7 +1,7 @@
 """Forms of the applicant accounts: login, 设置密码, 忘记密码, password change, completion, ID upgrade.
 
 Labels are the guide's words. Rules that belong to the domain (password strength, identity matching) are checked
-by portal.services.accounts; ``attach_error`` puts its message beside the field it names.
+by portal.services.accounts.applicants; ``attach_error`` puts its message beside the field it names.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..forms import CaptchaField, EmailAddress, Mobile, select_choices
 from ..models import Category, EmployerKind, IdType
-from ..services.accounts import HOLDER, PASSER
+from ..services.accounts.applicants import HOLDER, PASSER
 from ..services.errors import DomainError
 
 

@@ -1,4 +1,5 @@
-"""The applicant gate: runs before every ``applicant.*`` view.
+"""The applicant gate, the one place that decides access to the ``applicant.*`` views (registered in
+``portal/applicant/__init__.py`` to run before each of them):
 
 - login, 设置密码, 忘记密码 and its link, and 安全退出 are open to everybody;
 - every other page needs a logged-in applicant (anonymous visitors and staff go to the home page with a message);
@@ -12,7 +13,7 @@ from flask import flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from . import bp
+from ..auth import login_prompt
 
 #: Endpoints without login.
 OPEN_ENDPOINTS = frozenset({
@@ -27,14 +28,13 @@ def _requested_path() -> str:
     return request.full_path if request.query_string else request.path
 
 
-@bp.before_request
 def applicant_gate():
     """Send the visitor where the rules above say; None lets the view run."""
     endpoint = request.endpoint or ""
     if endpoint in OPEN_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
-        flash(_l("请先登录。"), "warning")
+        flash(login_prompt(), "warning")
         next_path = _requested_path() if request.method == "GET" else None
         return redirect(url_for("public.index", next=next_path))
     if current_user.is_staff:

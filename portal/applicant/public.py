@@ -15,7 +15,7 @@ from ..errors import render_error
 from ..extensions import db
 from ..models import Announcement, Body, BodyKind, Document, DocumentKind
 from ..reference import PROVINCES
-from ..services.pdf import PdfRenderError, render_pdf
+from ..services.documents.pdf import PdfRenderError, render_pdf
 from . import public_bp
 
 LATEST_ANNOUNCEMENTS = 6

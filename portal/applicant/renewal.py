@@ -7,13 +7,13 @@ Steps 3 (继续教育信息) and 4 (工作经历) are in ``renewal_records``; �
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import login_required
 
 from ..clock import today, utcnow
-from ..services import renewal, renewal_submission
-from ..services.application_pdf import render_form_html
-from ..services.applications import ConcurrentChange
+from ..services.documents.application_form import render_form_html
 from ..services.errors import DomainError
+from ..services.renewal import submission as renewal_submission
+from ..services.renewal import window, wizard
+from ..services.review.transitions import ConcurrentChange
 from ..transaction import rollback_only
 from . import bp
 from .renewal_forms import ActionForm, EmployerForm, PersonalForm, SubmitForm
@@ -21,28 +21,26 @@ from .renewal_wizard import current_person, remember_step, render_step, rules, s
 
 
 @bp.get("/renewal/")
-@login_required
 def renewal_index():
     """延续注册: resume the open application where the applicant left it, show a submitted one, or say whether
     a renewal can be started now (the window, expiry, the age limit)."""
     person = current_person()
-    application = renewal.open_application(person)
+    application = wizard.open_application(person)
     if application is not None:
-        if renewal.is_editable(application):
-            return redirect(step_url(renewal.resume_step(application)))
+        if wizard.is_editable(application):
+            return redirect(step_url(wizard.resume_step(application)))
         return redirect(url_for("applicant.application_detail", application_id=application.id))
-    eligibility = renewal.check_eligibility(person, today(), rules())
+    eligibility = window.check_eligibility(person, today(), rules())
     return render_template("applicant/renewal/index.html", person=person, eligibility=eligibility,
                            rules=rules(), form=ActionForm(), steps=None)
 
 
 @bp.post("/renewal/start")
-@login_required
 def renewal_start():
     """开始延续注册: create the draft (or reuse the open one) and go to its first step."""
     person = current_person()
     try:
-        renewal.start_renewal(person, today(), rules())
+        wizard.start_renewal(person, today(), rules())
     except DomainError as error:
         rollback_only()
         flash(error.message, "error")
@@ -56,7 +54,7 @@ def renewal_personal(application, person):
     form = PersonalForm(data=(application.draft or {}).get("personal", {}))
     if form.validate_on_submit():
         try:
-            renewal.save_personal(application, person, form.data)
+            wizard.save_personal(application, person, form.data)
         except DomainError as error:
             show_error(form, error)
         else:
@@ -73,10 +71,10 @@ def renewal_employer(application, person):
     data = dict((application.draft or {}).get("employer", {}))
     data["body_id"] = str(data.get("body_id") or "")
     form = EmployerForm(data=data)
-    form.set_bodies(renewal.reviewing_bodies())
+    form.set_bodies(wizard.reviewing_bodies())
     if form.validate_on_submit():
         try:
-            renewal.save_employer(application, person, form.data)
+            wizard.save_employer(application, person, form.data)
         except DomainError as error:
             show_error(form, error)
         else:
@@ -118,7 +116,5 @@ def renewal_submit(application, person):
         remember_step(application, person, "submit")
     problems = renewal_submission.submission_problems(application, person, today(), rules())
     return render_step("applicant/renewal/submit.html", application, person, "submit", form=form,
-                       problems=problems, resubmission=application.status is renewal.S.RETURNED)
+                       problems=problems, resubmission=application.status is wizard.S.RETURNED)
 
-
-from . import renewal_history, renewal_records  # noqa: E402,F401 - attach the other renewal views

@@ -1,6 +1,6 @@
 """One form per step of the 延续注册 wizard. The forms parse and bound the input; the rules (dates in order,
-no overlaps, 学时 range, 统一社会信用代码 check) live in ``portal.services.renewal`` and come back as messages
-beside the fields."""
+no overlaps, 学时 range, 统一社会信用代码 check) live in ``portal.services.renewal`` (records, wizard) and come back
+as messages beside the fields."""
 
 from __future__ import annotations
 

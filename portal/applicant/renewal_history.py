@@ -6,14 +6,14 @@ from urllib.parse import quote
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 
 from ..clock import utcnow
-from ..services import renewal, renewal_submission
-from ..services.application_pdf import render_application_pdf
-from ..services.applications import NOT_WITHDRAWABLE, available, is_withdrawable
+from ..services.documents.application_form import render_application_pdf
+from ..services.documents.pdf import PdfRenderError
 from ..services.errors import DomainError
-from ..services.pdf import PdfRenderError
+from ..services.renewal import submission as renewal_submission
+from ..services.renewal import wizard
+from ..services.review.transitions import NOT_WITHDRAWABLE, available, is_withdrawable
 from ..transaction import rollback_only
 from . import bp
 from .renewal_forms import ActionForm
@@ -21,18 +21,16 @@ from .renewal_wizard import current_person, get_own_application_or_404
 
 
 @bp.get("/history")
-@login_required
 def history():
     """历史记录: every application of the person, newest first, with its status, body, latest decision and the
     PDF of each submitted form."""
     person = current_person()
-    return render_template("applicant/history.html", person=person, applications=renewal.applications_of(person),
+    return render_template("applicant/history.html", person=person, applications=wizard.applications_of(person),
                            certificate=person.current_certificate, actions=_actions(person),
-                           latest_decision=renewal.latest_decision)
+                           latest_decision=wizard.latest_decision)
 
 
 @bp.get("/applications/<int:application_id>")
-@login_required
 def application_detail(application_id: int):
     """One application: status, number, body, its history of decisions; after 上报 the instructions to print,
     stamp and hand in the form."""
@@ -43,7 +41,6 @@ def application_detail(application_id: int):
 
 
 @bp.get("/applications/<int:application_id>/form.pdf")
-@login_required
 def application_pdf(application_id: int):
     """导出 / 打印: the submitted 延续注册申请表 as A4 PDF, from the snapshot frozen at 上报."""
     person = current_person()
@@ -66,7 +63,6 @@ def application_pdf(application_id: int):
 
 
 @bp.route("/applications/<int:application_id>/withdraw", methods=["GET", "POST"])
-@login_required
 def application_withdraw(application_id: int):
     """撤回: confirm, then take back a draft, an application no reviewer has acted on, or a returned one."""
     person = current_person()

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request
+from flask import flash, redirect, request
 from flask_babel import gettext as _
 
 from ..clock import today
-from ..services import renewal
-from ..services.errors import DomainError, NotFound
+from ..services.errors import DomainError
+from ..services.renewal import records
 from . import bp
 from .renewal_forms import ActionForm, EducationForm, WorkForm
 from .renewal_wizard import remember_step, render_step, rules, show_error, step_url, wizard_step
@@ -17,7 +17,7 @@ from .renewal_wizard import remember_step, render_step, rules, show_error, step_
 
 
 def _education_page(application, person, form, entry=None):
-    summary = renewal.education_summary(person, application.certificate, today(), rules())
+    summary = records.education_summary(person, application.certificate, today(), rules())
     return render_step("applicant/renewal/education.html", application, person, "education", form=form,
                        summary=summary, entry=entry, action_form=ActionForm())
 
@@ -29,7 +29,7 @@ def renewal_education(application, person):
     form = EducationForm()
     if form.validate_on_submit():
         try:
-            renewal.add_education(application, person, form.data, today())
+            records.add_education(application, person, form.data, today())
         except DomainError as error:
             show_error(form, error)
         else:
@@ -44,13 +44,11 @@ def renewal_education(application, person):
 @wizard_step("education")
 def renewal_education_edit(application, person, entry_id: int):
     """Step 3: change one entry (another person's entry answers 404)."""
-    entry = _own(renewal.get_education, person, entry_id)
+    entry = records.get_education(person, entry_id)
     form = EducationForm(obj=entry)
     if form.validate_on_submit():
         try:
-            renewal.update_education(application, person, entry_id, form.data, today())
-        except NotFound:
-            abort(404)
+            records.update_education(application, person, entry_id, form.data, today())
         except DomainError as error:
             show_error(form, error)
         else:
@@ -63,8 +61,8 @@ def renewal_education_edit(application, person, entry_id: int):
 @wizard_step("education")
 def renewal_education_delete(application, person, entry_id: int):
     """Step 3: delete one entry."""
-    _own(renewal.get_education, person, entry_id)
-    renewal.delete_education(application, person, entry_id)
+    records.get_education(person, entry_id)
+    records.delete_education(application, person, entry_id)
     flash(_("继续教育记录已删除。"), "success")
     return redirect(step_url("education"))
 
@@ -74,7 +72,7 @@ def renewal_education_delete(application, person, entry_id: int):
 def renewal_education_next(application, person):
     """Step 3 done → step 4 (the 学时 total is enforced at 上报)."""
     try:
-        renewal.finish_education(application, person)
+        records.finish_education(application, person)
     except DomainError as error:
         show_error(None, error)
         return redirect(step_url("education"))
@@ -86,7 +84,7 @@ def renewal_education_next(application, person):
 
 def _work_page(application, person, form, row=None):
     return render_step("applicant/renewal/work.html", application, person, "work", form=form,
-                       rows=renewal.work_rows(person), row=row, action_form=ActionForm())
+                       rows=records.work_rows(person), row=row, action_form=ActionForm())
 
 
 @bp.route("/renewal/work", methods=["GET", "POST"])
@@ -96,7 +94,7 @@ def renewal_work(application, person):
     form = WorkForm()
     if form.validate_on_submit():
         try:
-            renewal.add_work(application, person, form.data, today())
+            records.add_work(application, person, form.data, today())
         except DomainError as error:
             show_error(form, error)
         else:
@@ -111,13 +109,11 @@ def renewal_work(application, person):
 @wizard_step("work")
 def renewal_work_edit(application, person, row_id: int):
     """Step 4: the row opened through its 起止时间, to change it (or delete it)."""
-    row = _own(renewal.get_work, person, row_id)
+    row = records.get_work(person, row_id)
     form = WorkForm(obj=row)
     if form.validate_on_submit():
         try:
-            renewal.update_work(application, person, row_id, form.data, today())
-        except NotFound:
-            abort(404)
+            records.update_work(application, person, row_id, form.data, today())
         except DomainError as error:
             show_error(form, error)
         else:
@@ -130,8 +126,8 @@ def renewal_work_edit(application, person, row_id: int):
 @wizard_step("work")
 def renewal_work_delete(application, person, row_id: int):
     """Step 4: delete the opened row."""
-    _own(renewal.get_work, person, row_id)
-    renewal.delete_work(application, person, row_id)
+    records.get_work(person, row_id)
+    records.delete_work(application, person, row_id)
     flash(_("工作经历已删除。"), "success")
     return redirect(step_url("work"))
 
@@ -141,15 +137,8 @@ def renewal_work_delete(application, person, row_id: int):
 def renewal_work_next(application, person):
     """Step 4 done (at least one row, no overlaps) → 预览."""
     try:
-        renewal.finish_work(application, person, today())
+        records.finish_work(application, person, today())
     except DomainError as error:
         show_error(None, error)
         return redirect(step_url("work"))
     return redirect(step_url("preview"))
-
-
-def _own(load, person, record_id: int):
-    try:
-        return load(person, record_id)
-    except NotFound:
-        abort(404)

@@ -8,12 +8,12 @@ from functools import wraps
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from ..clock import today
 from ..models import Application, Person
-from ..services import renewal
-from ..services.errors import DomainError, NotFound
+from ..services.errors import DomainError
+from ..services.renewal import window, wizard
 from ..transaction import rollback_only
 
 
@@ -24,16 +24,13 @@ def current_person() -> Person:
     return current_user
 
 
-def rules() -> renewal.RenewalRules:
-    return renewal.RenewalRules.from_config(current_app.config)
+def rules() -> window.RenewalRules:
+    return window.RenewalRules.from_config(current_app.config)
 
 
 def get_own_application_or_404(application_id: int, person: Person) -> Application:
-    """The person's own application; another person's id answers 404."""
-    try:
-        return renewal.get_own_application(application_id, person)
-    except NotFound:
-        abort(404)
+    """The person's own application; another person's id raises NotFound, which answers 404."""
+    return wizard.get_own_application(application_id, person)
 
 
 def step_url(step: str) -> str:
@@ -46,19 +43,18 @@ def wizard_step(step: str) -> Callable:
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
-        @login_required
         def wrapper(*args, **kwargs):
             person = current_person()
-            application = renewal.open_application(person)
+            application = wizard.open_application(person)
             if application is None:
                 flash(_("请先开始延续注册。"), "warning")
                 return redirect(url_for("applicant.renewal_index"))
-            if not renewal.is_editable(application):
+            if not wizard.is_editable(application):
                 flash(_("申请已上报，不能再修改。如需修改，请先撤回申请。"), "warning")
                 return redirect(url_for("applicant.application_detail", application_id=application.id))
-            if not renewal.step_allowed(application, step):
-                target = renewal.first_open_step(application)
-                flash(_("请按顺序填写，先完成“%(step)s”。", step=renewal.STEP_LABELS[target]), "warning")
+            if not wizard.step_allowed(application, step):
+                target = wizard.first_open_step(application)
+                flash(_("请按顺序填写，先完成“%(step)s”。", step=wizard.STEP_LABELS[target]), "warning")
                 return redirect(step_url(target))
             return view(application, person, *args, **kwargs)
 
@@ -69,19 +65,19 @@ def wizard_step(step: str) -> Callable:
 
 def navigator(application: Application, current: str) -> list[dict]:
     """The steps of 延续注册流程 with their state: done, current, or to do (a link when the step may be opened)."""
-    done = set(renewal.completed_steps(application))
-    if not renewal.is_editable(application):
-        done = set(renewal.STEPS)
-    return [{"name": step, "label": renewal.STEP_LABELS[step], "number": index,
+    done = set(wizard.completed_steps(application))
+    if not wizard.is_editable(application):
+        done = set(wizard.STEPS)
+    return [{"name": step, "label": wizard.STEP_LABELS[step], "number": index,
              "state": "current" if step == current else ("done" if step in done else "todo"),
-             "url": step_url(step) if renewal.is_editable(application) and renewal.step_allowed(application, step)
+             "url": step_url(step) if wizard.is_editable(application) and wizard.step_allowed(application, step)
              else None}
-            for index, step in enumerate(renewal.STEPS, start=1)]
+            for index, step in enumerate(wizard.STEPS, start=1)]
 
 
 def render_step(template: str, application: Application, person: Person, step: str, **context):
     """Render a wizard page with the navigator, the returned application's reason and the window warning."""
-    eligibility = renewal.check_eligibility(person, today(), rules())
+    eligibility = window.check_eligibility(person, today(), rules())
     return render_template(template, application=application, person=person, step=step,
                            steps=navigator(application, step), eligibility=eligibility, **context)
 
@@ -91,9 +87,9 @@ def remember_step(application: Application, person: Person, step: str) -> None:
     change of the draft (two tabs) only skips the note: the page is shown anyway."""
     try:
         if step == "preview":
-            renewal.mark_previewed(application, person)
+            wizard.mark_previewed(application, person)
         else:
-            renewal.visit_step(application, step)
+            wizard.visit_step(application, step)
     except DomainError:
         rollback_only()
 

@@ -28,7 +28,7 @@ class CertificateStanding(enum.StrEnum):
     """The 状态 an applicant is shown for a certificate on a given day (never stored): a stored 有效 certificate
     is 即将到期 inside the renewal window and 已过期 after its expiry day. Every stored status has a member of the
     same value, so a stored status other than 有效 (已注销, 已过期) is shown as it is.
-    ``portal.services.personal_notices.certificate_standing`` decides which applies."""
+    ``portal.services.accounts.personal_notices.certificate_standing`` decides which applies."""
 
     VALID = "valid"
     EXPIRING = "expiring"

@@ -54,7 +54,7 @@ class Actor(enum.StrEnum):
 
 
 S = ApplicationStatus
-N_ = str  # marks a notice msgid for extraction; notices are translated when shown (services/notices.py)
+N_ = str  # marks a notice msgid for extraction; notices are translated when shown (services/infrastructure/notices.py)
 
 
 @dataclass(frozen=True)

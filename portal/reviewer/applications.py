@@ -15,7 +15,7 @@ from ..clock import utcnow
 from ..extensions import db
 from ..models import Application, ApplicationStatus, Category
 from ..models.workflow import TRANSITIONS_BY_NAME, Actor
-from ..services import review_queue
+from ..services.review import queue as review_queue
 from ..validators import mask_id_number
 from .forms import DecisionForm
 from .gate import ChoiceFilter, LocalDateBetweenFilter, ReviewerModelView, attempt, current_staff, deny
@@ -118,7 +118,7 @@ class ApplicationView(ReviewerModelView):
 
     def _render_detail(self, application: Application, failed: DecisionForm | None = None,
                        failed_decision: str | None = None):
-        from ..services.application_pdf import render_form_html
+        from ..services.documents.application_form import render_form_html
 
         forms = []  # (transition, form): the decisions of the table this staff member may take now
         for transition in review_queue.decisions_for(application, current_staff()):
@@ -163,7 +163,7 @@ class ApplicationView(ReviewerModelView):
     @expose("/pdf/")
     def pdf_view(self):
         """The 延续注册申请表 of the application as printed by the applicant (A4 PDF)."""
-        from ..services.application_pdf import render_application_pdf
+        from ..services.documents.application_form import render_application_pdf
 
         application = self.get_one(request.args.get("id"))
         if not application.snapshot:

@@ -10,9 +10,9 @@ from flask_login import current_user, login_user, logout_user
 from ..clock import utcnow
 from ..core import safe_next
 from ..extensions import limiter
+from ..services.accounts.logins import LoginPolicy, LoginRefused, log_out
+from ..services.accounts.staff_accounts import change_own_password, staff_login, staff_logout
 from ..services.errors import DomainError
-from ..services.logins import LoginPolicy, LoginRefused, log_out
-from ..services.staff_accounts import change_own_password, staff_login, staff_logout
 from ..transaction import rollback_only
 from .forms import ChangePasswordForm, StaffLoginForm
 from .gate import LOGIN_ENDPOINT, current_staff

@@ -15,7 +15,7 @@ from wtforms.validators import URL, DataRequired, Email, Length, Optional, Regex
 
 from ..extensions import db
 from ..models import Body, BodyKind, Category, Document, DocumentKind
-from ..services.audit import record
+from ..services.infrastructure.audit import record
 from .forms import select_choices
 from .gate import CentralOnlyModelView, ChoiceFilter, current_staff
 

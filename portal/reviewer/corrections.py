@@ -13,7 +13,6 @@ from werkzeug.utils import secure_filename
 from .. import clock
 from ..clock import utcnow
 from ..models import CorrectionStatus, IdentityCorrection, Person
-from ..services import review_queue
 from ..services.corrections import (
     FIELD_LABELS,
     FIELDS,
@@ -24,6 +23,7 @@ from ..services.corrections import (
     pending_for,
     refuse_correction,
 )
+from ..services.review import queue as review_queue
 from ..validators import mask_id_number
 from .forms import CorrectionForm, ReasonForm, RecordForm
 from .gate import ChoiceFilter, LocalDateBetweenFilter, ReviewerModelView, attempt, current_staff, deny

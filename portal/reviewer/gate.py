@@ -3,7 +3,7 @@
 Every console view inherits ``ConsoleGate``: only an active staff member gets in (anyone else goes to the console
 login), a staff member who must change the password does that first, and central-only views refuse reviewers.
 ``ReviewerModelView`` scopes ``get_query``, ``get_count_query`` and ``get_one`` with
-``portal.services.review_queue.scoped``, so lists, counts, detail pages, exports and actions all see only the
+``portal.services.review.queue.scoped``, so lists, counts, detail pages, exports and actions all see only the
 reviewer's own body; another body's record by URL answers 404 and the attempt is audit-logged.
 """
 
@@ -14,7 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, flash, make_response, redirect, request, session, url_for
+from flask import Response, abort, flash, make_response, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
@@ -23,11 +23,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_
 
+from ..auth import login_prompt
 from ..extensions import db
 from ..models import Staff
-from ..services import review_queue
-from ..services.audit import record
-from ..services.errors import DomainError, NotFound
+from ..services.errors import DomainError
+from ..services.infrastructure.audit import record
+from ..services.review import queue as review_queue
 from ..transaction import rollback_only
 from ..validators import mask_id_number
 from .forms import RecordForm
@@ -55,8 +56,6 @@ def attempt(action: Callable[[], T], *, back: str | None, form=None,
     the form shown again). A missing or foreign record (``NotFound``) goes on to the one 404 handler."""
     try:
         return action()
-    except NotFound:
-        raise
     except DomainError as error:
         rollback_only()
         if show_form is not None and form is not None and (back is None or hasattr(form, error.field or "")):
@@ -116,10 +115,8 @@ class ConsoleGate:
         """Anyone who is not a logged-in staff member goes to the console login (and comes back afterwards)."""
         if current_user.is_authenticated:
             flash(_l("控制台仅供注册机构和注册管理中心的工作人员使用，请使用工作人员账号登录。"), "warning")
-        elif session.get("_user_id"):
-            flash(_l("您已长时间未操作或已在别处退出，请重新登录。"), "warning")
         else:
-            flash(_l("请先登录。"), "warning")
+            flash(login_prompt(), "warning")
         target = request.full_path if request.method == "GET" else None
         return redirect(url_for(LOGIN_ENDPOINT, next=target))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_admin import AdminIndexView, expose
 
-from ..services import review_queue
+from ..services.review import queue as review_queue
 from .gate import ConsoleGate, current_staff
 
 

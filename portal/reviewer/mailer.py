@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask import flash
 from flask_babel import lazy_gettext as _l
 
-from ..services.audit import record
-from ..services.mail import MailError, send_mail
+from ..services.infrastructure.audit import record
+from ..services.infrastructure.mail import MailError, send_mail
 
 
 def mail_applicant(person, subject: str, body: str, staff, target=None) -> bool:

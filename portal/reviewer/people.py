@@ -12,10 +12,10 @@ from sqlalchemy import select
 from ..clock import utcnow
 from ..extensions import db
 from ..models import Application, Category, IdentityCorrection, IdType, Person
-from ..services import review_queue
+from ..services.accounts.logins import LoginPolicy
+from ..services.accounts.staff_accounts import lock_state, reset_applicant_password, unlock_applicant
 from ..services.corrections import pending_for
-from ..services.logins import LoginPolicy
-from ..services.staff_accounts import lock_state, reset_applicant_password, unlock_applicant
+from ..services.review import queue as review_queue
 from ..validators import mask_id_number
 from .forms import RecordForm
 from .gate import ChoiceFilter, ReviewerModelView, attempt, current_staff

@@ -15,10 +15,10 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from ..clock import utcnow
 from ..extensions import db
 from ..models import AuditLog, Body, BodyKind, Staff, StaffRole
+from ..services.accounts.logins import LoginPolicy
+from ..services.accounts.staff import create_staff
+from ..services.accounts.staff_accounts import lock_state, reset_staff_password, set_staff_active, unlock_staff
 from ..services.errors import DomainError
-from ..services.logins import LoginPolicy
-from ..services.staff import create_staff
-from ..services.staff_accounts import lock_state, reset_staff_password, set_staff_active, unlock_staff
 from .forms import RecordForm, StaffCreateForm, select_choices
 from .gate import CentralOnlyModelView, ChoiceFilter, LocalDateBetweenFilter, attempt, current_staff
 

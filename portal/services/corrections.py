@@ -19,10 +19,10 @@ from .. import clock
 from ..extensions import db
 from ..models import CorrectionStatus, IdentityCorrection, IdType, Person, Staff
 from ..validators import IdNumberError, birth_date_from_id, gender_from_id, mask_id_number, validate_id_number
-from .audit import record
 from .errors import DomainError, NotFound
-from .notices import N_, notify
-from .review_queue import in_scope
+from .infrastructure.audit import record
+from .infrastructure.notices import N_, notify
+from .review.queue import in_scope
 
 #: the fields a correction may change, in the order the forms show them
 FIELDS = ("name", "gender", "birth_date", "id_type", "id_number")

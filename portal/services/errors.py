@@ -13,5 +13,10 @@ class DomainError(Exception):
         self.field = field
 
 
-class NotFound(DomainError):
-    """The object does not exist or belongs to someone else (answered as 404)."""
+class NotFound(Exception):
+    """The object does not exist or belongs to someone else. Not a ``DomainError``: views do not catch it, and the
+    one error handler (``portal/errors.py``) answers 404, as for a URL that does not exist."""
+
+    def __init__(self, message=None):
+        super().__init__(str(message or ""))
+        self.message = message

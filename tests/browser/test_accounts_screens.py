@@ -23,7 +23,7 @@ def app_config():
 
 @pytest.fixture(autouse=True)
 def readable_captcha(monkeypatch):
-    monkeypatch.setattr("portal.services.challenges.new_captcha_text", lambda: "AB3K")
+    monkeypatch.setattr("portal.services.infrastructure.challenges.new_captcha_text", lambda: "AB3K")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.models import IdentityCorrection, Person, StaffRole
-from portal.services.passwords import verify_password
+from portal.services.infrastructure.passwords import verify_password
 from portal.validators import make_resident_id
 from tests.browser.conftest import screenshot
 from tests.browser.test_reviewer_loop import applicant_login, staff_login

@@ -170,7 +170,7 @@ def test_renewal_from_login_to_history(page, db, tmp_path):
 
 def test_returned_application_shows_the_reason_and_is_submitted_again(page, db):
     from portal.clock import utcnow
-    from portal.services import applications as transitions
+    from portal.services.review import transitions
     from tests.factories import make_staff
 
     person = make_person(name="李明")

@@ -18,7 +18,7 @@ from portal.models import (
     StaffRole,
     WorkHistory,
 )
-from portal.services.dates import add_years
+from portal.services.infrastructure.dates import add_years
 from portal.validators import make_credit_code
 from tests.browser.conftest import screenshot
 from tests.factories import PASSWORD, make_certificate, make_person, make_staff

@@ -19,9 +19,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import Body, Category, EmployerKind, ExamRecord, IdType, PasswordResetToken, Person
-from ..validators import (
+from ...extensions import db
+from ...models import Body, Category, EmployerKind, ExamRecord, IdType, PasswordResetToken, Person
+from ...validators import (
     IdNumberError,
     birth_date_from_id,
     gender_from_id,
@@ -30,10 +30,10 @@ from ..validators import (
     validate_id_number,
     validate_resident_id,
 )
-from .audit import record
-from .errors import DomainError
-from .notices import N_, notify
-from .passwords import WeakPasswordError, check_password_strength, hash_password, verify_password
+from ..errors import DomainError
+from ..infrastructure.audit import record
+from ..infrastructure.notices import N_, notify
+from ..infrastructure.passwords import WeakPasswordError, check_password_strength, hash_password, verify_password
 from .sessions import end_session, start_session
 
 #: How long the verified identity of 设置密码 step 1 may be used for step 2.

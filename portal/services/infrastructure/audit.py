@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..extensions import db
-from ..models import AuditLog
+from ...extensions import db
+from ...models import AuditLog
 
 
 def record(action: str, summary: str, *, staff=None, person=None, target=None, body_id: int | None = None,

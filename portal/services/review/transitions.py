@@ -19,14 +19,15 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..clock import local_date
-from ..extensions import db
-from ..models import Application, ApplicationEvent, ApplicationStatus, CertificateStatus, Person, Staff
-from ..models.workflow import TRANSITIONS_BY_NAME, WITHDRAWABLE_STATUSES, Actor, Transition, transitions_from
-from . import audit
-from .dates import add_years
-from .errors import DomainError
-from .notices import notify
+from ...clock import local_date
+from ...extensions import db
+from ...models import Application, ApplicationEvent, ApplicationStatus, CertificateStatus, Person, Staff
+from ...models.workflow import TRANSITIONS_BY_NAME, WITHDRAWABLE_STATUSES, Actor, Transition, transitions_from
+from ..documents.snapshot import ApplicationSnapshot
+from ..errors import DomainError
+from ..infrastructure import audit
+from ..infrastructure.dates import add_years
+from ..infrastructure.notices import notify
 
 S = ApplicationStatus
 
@@ -104,7 +105,7 @@ def submit(application: Application, person: Person, snapshot: dict, now: dateti
         application.number = application_number(application, local_date(now))
     application.snapshot = snapshot
     application.submitted_at = now
-    body_name = snapshot.get("body", {}).get("name") or (application.body.name if application.body else "")
+    body_name = ApplicationSnapshot.from_json(snapshot).body.name or (application.body.name if application.body else "")
     return _take(name, application, now, person=person, body=body_name)
 
 

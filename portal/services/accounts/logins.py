@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
-from .errors import DomainError
-from .passwords import hash_password, needs_rehash, verify_password
+from ..errors import DomainError
+from ..infrastructure.passwords import hash_password, needs_rehash, verify_password
 from .sessions import SessionPolicy, end_session, is_live, start_session, unlocks_at
 
 

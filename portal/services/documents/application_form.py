@@ -8,14 +8,16 @@ value falls back to an empty string.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 
 from flask import render_template
 from flask_babel import force_locale
 from markupsafe import Markup
 
-from ..models import Application
+from ...models import Application
 from .pdf import render_pdf
+from .snapshot import ApplicationSnapshot
 
 FORM_PARTIAL = "applicant/renewal/_form.html"
 PDF_TEMPLATE = "pdf/application_form.html"
@@ -42,61 +44,56 @@ def _short(value: str | None) -> str:
     return (value or "").replace("-", ".")
 
 
-def form_context(snapshot: dict | None, number: str | None) -> dict:
+def form_context(snapshot: ApplicationSnapshot | dict | None, number: str | None) -> dict:
     """Everything the form template prints, as display strings."""
-    snapshot = snapshot or {}
-    person = snapshot.get("person", {})
-    certificate = snapshot.get("certificate", {})
-    employer = snapshot.get("employer", {})
-    education = snapshot.get("education", {})
+    if not isinstance(snapshot, ApplicationSnapshot):
+        snapshot = ApplicationSnapshot.from_json(snapshot)
+    person, certificate, education = snapshot.person, snapshot.certificate, snapshot.education
     entries = [
         {
-            "course": entry.get("course", ""),
-            "organiser": entry.get("organiser", ""),
-            "period": _period(entry.get("start_date"), entry.get("end_date")),
-            "hours": entry.get("hours", ""),
-            "counted": entry.get("counted", True),
+            "course": entry.course,
+            "organiser": entry.organiser,
+            "period": _period(entry.start_date, entry.end_date),
+            "hours": entry.hours,
+            "counted": entry.counted,
         }
-        for entry in education.get("entries", [])
+        for entry in education.entries
     ]
     work = [
         {
-            "period": _period(row.get("start_date"), row.get("end_date")),
-            "employer_name": row.get("employer_name", ""),
-            "position": row.get("position", ""),
-            "duties": row.get("duties", ""),
+            "period": _period(row.start_date, row.end_date),
+            "employer_name": row.employer_name,
+            "position": row.position,
+            "duties": row.duties,
         }
-        for row in snapshot.get("work", [])
+        for row in snapshot.work
     ]
     return {
         "number": number or "",
-        "date": _date(snapshot.get("date")),
-        "person": {key: person.get(key, "") for key in (
-            "name", "gender", "id_type", "id_number", "education", "major", "title", "mobile", "email",
-            "address", "postcode", "category")} | {"birth_date": _date(person.get("birth_date"))},
+        "date": _date(snapshot.date),
+        "person": {**asdict(person), "birth_date": _date(person.birth_date)},
         "certificate": {
-            "number": certificate.get("number", ""),
-            "category": certificate.get("category", ""),
-            "period": (f"{_date(certificate.get('valid_from'))} 至 {_date(certificate.get('valid_until'))}"
-                       if certificate.get("valid_until") else ""),
+            "number": certificate.number,
+            "category": certificate.category,
+            "period": (f"{_date(certificate.valid_from)} 至 {_date(certificate.valid_until)}"
+                       if certificate.valid_until else ""),
         },
-        "employer": {key: employer.get(key, "") for key in (
-            "name", "credit_code", "kind", "address", "contact_person", "contact_phone")},
-        "body": snapshot.get("body", {}).get("name", ""),
+        "employer": asdict(snapshot.employer),
+        "body": snapshot.body.name,
         "education": {
             "entries": entries,
             "blank_rows": 0 if entries else BLANK_ROWS,
-            "total": education.get("total", ""),
-            "required": education.get("required", ""),
-            "period": (f"{_date(education.get('period_from'))} 至 {_date(education.get('period_to'))}"
-                       if education.get("period_from") else ""),
+            "total": education.total,
+            "required": education.required,
+            "period": (f"{_date(education.period_from)} 至 {_date(education.period_to)}"
+                       if education.period_from else ""),
         },
         "work": work,
         "work_blank_rows": 0 if work else BLANK_ROWS,
     }
 
 
-def render_form_html(snapshot: dict | None, number: str | None) -> Markup:
+def render_form_html(snapshot: ApplicationSnapshot | dict | None, number: str | None) -> Markup:
     """The form as HTML for the preview page (in Chinese, as it prints)."""
     with force_locale("zh"):
         return Markup(render_template(FORM_PARTIAL, form=form_context(snapshot, number), for_pdf=False))  # noqa: S704
@@ -108,7 +105,7 @@ def render_application_pdf(application: Application) -> bytes:
     return render_form_pdf(application.snapshot, application.number)
 
 
-def render_form_pdf(snapshot: dict | None, number: str | None) -> bytes:
+def render_form_pdf(snapshot: ApplicationSnapshot | dict | None, number: str | None) -> bytes:
     """The form of ``snapshot`` as an A4 PDF (also used by the benchmark)."""
     with force_locale("zh"):
         return render_pdf(PDF_TEMPLATE, form=form_context(snapshot, number), for_pdf=True)

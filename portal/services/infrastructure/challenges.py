@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 
-from ..extensions import db
-from ..models import CaptchaChallenge
+from ...extensions import db
+from ...models import CaptchaChallenge
 from .captcha import answer_digest, answers_match, new_captcha_text
 
 

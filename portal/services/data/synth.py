@@ -13,12 +13,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, insert, select, text
 
-from .. import clock
-from ..clock import utcnow
-from ..extensions import db
-from ..models import Body, BodyKind, Category, Certificate, Person
-from ..validators import gender_from_id, make_resident_id
-from .dates import add_years
+from ... import clock
+from ...clock import utcnow
+from ...extensions import db
+from ...models import Body, BodyKind, Category, Certificate, Person
+from ...validators import gender_from_id, make_resident_id
+from ..infrastructure.dates import add_years
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰文辉力斌宇浩凯鹏飞"

@@ -9,10 +9,10 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from .. import clock
-from ..clock import utcnow
-from ..extensions import db
-from ..models import (
+from ... import clock
+from ...clock import utcnow
+from ...extensions import db
+from ...models import (
     Announcement,
     ApplicationStatus,
     Body,
@@ -30,15 +30,16 @@ from ..models import (
     StaffRole,
     WorkHistory,
 )
-from ..models.workflow import Actor, path_to
-from ..reference import ensure_reference_data
-from ..validators import make_credit_code, make_resident_id
-from . import applications as transitions
-from .dates import add_years
-from .passwords import hash_password
-from .renewal import STEPS, RenewalRules, start_renewal
-from .renewal_submission import build_snapshot
-from .staff import create_staff
+from ...models.workflow import Actor, path_to
+from ...reference import ensure_reference_data
+from ...validators import make_credit_code, make_resident_id
+from ..accounts.staff import create_staff
+from ..infrastructure.dates import add_years
+from ..infrastructure.passwords import hash_password
+from ..renewal.submission import build_snapshot
+from ..renewal.window import RenewalRules
+from ..renewal.wizard import STEPS, start_renewal
+from ..review import transitions
 
 DEMO_PASSWORD = "Anquan2026"  # noqa: S105 - documented demonstration password
 DEMO_STAFF_PASSWORD = "Shenhe2026"  # noqa: S105 - documented demonstration password
@@ -170,7 +171,8 @@ def _application(person: Person, status: ApplicationStatus, today: date, reviewe
     staff = {Actor.REVIEWER: reviewer, Actor.CENTRAL: central}
     for transition in path:
         if transition.name in ("submit", "resubmit"):
-            transitions.submit(application, person, build_snapshot(application, person, today, rules), now)
+            transitions.submit(application, person, build_snapshot(application, person, today, rules).to_json(),
+                               now)
         elif transition.name == "withdraw":
             transitions.withdraw(application, person, now)
         else:

@@ -1,7 +1,7 @@
 """上报 and 撤回 of a 延续注册 (guide 一.9): the snapshot of everything the 延续注册申请表 shows, the rules checked
 again on the server, the submission through the state machine, and the withdrawal.
 
-Like renewal.py, each function takes plain arguments and the acting person, raises ``DomainError``, and only
+Like the wizard, each function takes plain arguments and the acting person, raises ``DomainError``, and only
 flushes.
 """
 
@@ -13,30 +13,36 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import Application, Body, Employer, EmployerKind, Person
-from . import applications as transitions
-from .errors import DomainError, NotFound
-from .records import check_work_history
-from .renewal import (
+from ...extensions import db
+from ...models import Application, Body, Employer, EmployerKind, Person
+from ..documents.snapshot import (
+    ApplicationSnapshot,
+    BodyPart,
+    CertificatePart,
+    Education,
+    EducationEntry,
+    EmployerPart,
+    PersonPart,
+    WorkRow,
+)
+from ..errors import DomainError, NotFound
+from ..review import transitions
+from .records import check_work_history, education_summary, work_rows
+from .window import RenewalRules, birth_date_of, check_eligibility
+from .wizard import (
     PERSONAL_FIELDS,
     STEP_LABELS,
     STEPS,
-    RenewalRules,
     S,
-    birth_date_of,
-    check_eligibility,
     clean_employer,
     clean_personal,
     completed_steps,
-    education_summary,
     require_editable,
-    work_rows,
 )
 
 
-def build_snapshot(application: Application, person: Person, today: date, rules: RenewalRules) -> dict:
-    """Everything the 延续注册申请表 shows, as plain JSON (labels in Chinese, dates ISO)."""
+def build_snapshot(application: Application, person: Person, today: date, rules: RenewalRules) -> ApplicationSnapshot:
+    """Everything the 延续注册申请表 shows (labels in Chinese, dates ISO), as of ``today``."""
     draft = application.draft or {}
     personal = {**{name: getattr(person, name) or "" for name in PERSONAL_FIELDS}, **draft.get("personal", {})}
     employer = dict(draft.get("employer", {}))
@@ -44,10 +50,10 @@ def build_snapshot(application: Application, person: Person, today: date, rules:
     body = db.session.get(Body, application.body_id) if application.body_id else None
     birth = birth_date_of(person)
     summary = education_summary(person, certificate, today, rules)
-    return {
-        "kind": application.kind.value,
-        "date": today.isoformat(),
-        "person": {
+    return ApplicationSnapshot(
+        kind=application.kind.value,
+        date=today.isoformat(),
+        person=PersonPart.from_json({
             **personal,
             "name": person.name,
             "gender": person.gender or "",
@@ -55,29 +61,27 @@ def build_snapshot(application: Application, person: Person, today: date, rules:
             "id_type": person.id_type.text,
             "id_number": person.id_number,
             "category": person.category.text if person.category else "",
-        },
-        "certificate": {
-            "number": certificate.number,
-            "category": certificate.category.text,
-            "valid_from": certificate.valid_from.isoformat(),
-            "valid_until": certificate.valid_until.isoformat(),
-        } if certificate else {},
-        "employer": {**employer, "kind": _employer_kind_text(employer.get("kind"))},
-        "body": {"id": body.id, "code": body.code, "name": body.name} if body else {},
-        "education": {
-            "entries": [{"course": entry.course, "organiser": entry.organiser,
-                         "start_date": entry.start_date.isoformat(), "end_date": entry.end_date.isoformat(),
-                         "hours": entry.hours, "counted": counted} for entry, counted in summary.entries],
-            "total": summary.total,
-            "required": summary.required,
-            "period_from": summary.period_from.isoformat() if summary.period_from else "",
-            "period_to": summary.period_to.isoformat(),
-        },
-        "work": [{"start_date": row.start_date.isoformat(),
-                  "end_date": row.end_date.isoformat() if row.end_date else "",
-                  "employer_name": row.employer_name, "position": row.position or "", "duties": row.duties or ""}
-                 for row in work_rows(person)],
-    }
+        }),
+        certificate=CertificatePart(
+            number=certificate.number, category=certificate.category.text,
+            valid_from=certificate.valid_from.isoformat(), valid_until=certificate.valid_until.isoformat(),
+        ) if certificate else CertificatePart(),
+        employer=EmployerPart.from_json({**employer, "kind": _employer_kind_text(employer.get("kind"))}),
+        body=BodyPart(id=body.id, code=body.code, name=body.name) if body else BodyPart(),
+        education=Education(
+            entries=tuple(EducationEntry(course=entry.course, organiser=entry.organiser,
+                                         start_date=entry.start_date.isoformat(), end_date=entry.end_date.isoformat(),
+                                         hours=entry.hours, counted=counted) for entry, counted in summary.entries),
+            total=summary.total,
+            required=summary.required,
+            period_from=summary.period_from.isoformat() if summary.period_from else "",
+            period_to=summary.period_to.isoformat(),
+        ),
+        work=tuple(WorkRow(start_date=row.start_date.isoformat(),
+                           end_date=row.end_date.isoformat() if row.end_date else "",
+                           employer_name=row.employer_name, position=row.position or "", duties=row.duties or "")
+                   for row in work_rows(person)),
+    )
 
 
 def submission_problems(application: Application, person: Person, today: date, rules: RenewalRules) -> list:
@@ -123,7 +127,7 @@ def submit_renewal(application: Application, person: Person, today: date, now: d
         raise DomainError("；".join(str(problem) for problem in problems))
     _apply_to_profile(application, person)
     snapshot = build_snapshot(application, person, today, rules)
-    return transitions.submit(application, person, snapshot, now)
+    return transitions.submit(application, person, snapshot.to_json(), now)
 
 
 def _apply_to_profile(application: Application, person: Person) -> None:

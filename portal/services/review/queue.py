@@ -15,12 +15,12 @@ from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import Application, ApplicationStatus, CorrectionStatus, IdentityCorrection, Person, Staff
-from ..models.workflow import Transition
-from .applications import available, perform
-from .audit import record
-from .errors import DomainError, NotFound
+from ...extensions import db
+from ...models import Application, ApplicationStatus, CorrectionStatus, IdentityCorrection, Person, Staff
+from ...models.workflow import Transition
+from ..errors import DomainError, NotFound
+from ..infrastructure.audit import record
+from .transitions import available, perform
 
 #: the column that places each record under a registration body's jurisdiction
 SCOPE_COLUMNS = {

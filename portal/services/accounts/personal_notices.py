@@ -18,10 +18,10 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import OPEN_STATUSES, Application, ApplicationStatus, Certificate, CertificateStatus, Notice, Person
-from ..models.certificates import CertificateStanding
-from .renewal import renewal_window_opens
+from ...extensions import db
+from ...models import OPEN_STATUSES, Application, ApplicationStatus, Certificate, CertificateStatus, Notice, Person
+from ...models.certificates import CertificateStanding
+from ..renewal.window import renewal_window_opens
 
 #: How a stored notice's kind is shown (colour of the bar beside it).
 LEVELS = {

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Body, Staff, StaffRole
-from ..models.bodies import CENTRAL_BODY_CODE
-from .audit import record
-from .errors import DomainError
-from .passwords import check_password_strength, hash_password
+from ...extensions import db
+from ...models import Body, Staff, StaffRole
+from ...models.bodies import CENTRAL_BODY_CODE
+from ..errors import DomainError
+from ..infrastructure.audit import record
+from ..infrastructure.passwords import check_password_strength, hash_password
 
 
 def create_staff(username: str, role: StaffRole, password: str, *, body_code: str | None = None,

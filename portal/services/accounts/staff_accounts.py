@@ -9,19 +9,19 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Person, Staff
-from .audit import record
-from .errors import DomainError, NotFound
-from .logins import LoginPolicy, LoginRefused, check_password_login, log_out, unlock
-from .passwords import (
+from ...extensions import db
+from ...models import Person, Staff
+from ..errors import DomainError, NotFound
+from ..infrastructure.audit import record
+from ..infrastructure.passwords import (
     WeakPasswordError,
     check_password_strength,
     generate_temporary_password,
     hash_password,
     verify_password,
 )
-from .review_queue import in_scope
+from ..review.queue import in_scope
+from .logins import LoginPolicy, LoginRefused, check_password_login, log_out, unlock
 from .sessions import end_session, is_live, start_session, unlocks_at
 
 BAD_STAFF_CREDENTIALS = _l("用户名或密码不正确。")

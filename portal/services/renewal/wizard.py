@@ -1,17 +1,14 @@
-"""延续注册 (guide 一.3–一.9): the window, eligibility, the wizard's draft, continuing education, work history,
-上报 and 撤回.
+"""延续注册: the wizard's application and its draft — starting, resuming, the step navigator, steps 1 (个人基本信息),
+2 (聘用单位信息) and 5 (预览).
 
 The wizard keeps its data in ``Application.draft``: ``{"personal": {...}, "employer": {...}, "completed":
-[steps], "current": step}``. Continuing-education entries and work-history rows are the person's own records
-(``ContinuingEducation``, ``WorkHistory``), edited in steps 3 and 4. At 上报 everything the form shows is frozen
-into ``Application.snapshot``. Every function takes plain arguments and the acting person, raises
-``DomainError`` with a message for the user, and only flushes.
+[steps], "current": step}``. Every function takes plain arguments and the acting person, raises ``DomainError`` with
+a message for the user, and only flushes.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -20,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     OPEN_STATUSES,
     Application,
     ApplicationEvent,
@@ -30,38 +27,22 @@ from ..models import (
     Body,
     BodyKind,
     Certificate,
-    CertificateStatus,
-    ContinuingEducation,
     EmployerKind,
-    IdType,
     Person,
-    WorkHistory,
 )
-from ..models.workflow import EDITABLE_STATUSES
-from ..validators import (
+from ...models.workflow import EDITABLE_STATUSES
+from ...validators import (
     CreditCodeError,
     EmailError,
-    IdNumberError,
     MobileError,
-    birth_date_from_id,
     normalize_email,
     normalize_mobile,
     validate_credit_code,
 )
-from . import applications as transitions
-from .dates import add_months, age_on
-from .errors import DomainError, NotFound
+from ..errors import DomainError, NotFound
+from ..review import transitions
 from .fields import optional, required, text
-from .records import (  # noqa: F401 - part of this module's interface for the views
-    MAX_HOURS_PER_ENTRY,
-    check_work_history,
-    clean_education,
-    clean_work,
-    education_rows,
-    get_education,
-    get_work,
-    work_rows,
-)
+from .window import RenewalRules, check_eligibility
 
 S = ApplicationStatus
 
@@ -79,88 +60,6 @@ PERSONAL_FIELDS = ("education", "major", "title", "mobile", "email", "address", 
 EMPLOYER_FIELDS = ("name", "credit_code", "kind", "address", "contact_person", "contact_phone", "body_id")
 _PHONE_RE = re.compile(r"[0-9()（）+\-\s转]{7,30}")
 _POSTCODE_RE = re.compile(r"\d{6}")
-
-
-@dataclass(frozen=True)
-class RenewalRules:
-    """The settings the rules depend on (PRODUCT.md "Rules")."""
-
-    window_months: int = 3
-    ce_hours_required: int = 48
-    age_limit: int = 70
-
-    @classmethod
-    def from_config(cls, config) -> RenewalRules:
-        return cls(window_months=config["RENEWAL_WINDOW_MONTHS"], ce_hours_required=config["CE_HOURS_REQUIRED"],
-                   age_limit=config["AGE_LIMIT"])
-
-
-# --- window and eligibility ------------------------------------------------------------------------------
-
-
-@dataclass
-class Eligibility:
-    """Whether the person may submit a renewal today, and what the page tells them otherwise."""
-
-    certificate: Certificate | None
-    opens_on: date | None = None
-    closes_on: date | None = None
-    #: None when eligible; otherwise no_certificate, revoked, not_open, expired or age
-    problem: str | None = None
-    message: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.problem is None
-
-
-def renewal_window_opens(valid_until: date, window_months: int) -> date:
-    """The first day 延续注册 may be applied for: ``window_months`` before the certificate expires."""
-    return add_months(valid_until, -window_months)
-
-
-def renewal_window(certificate: Certificate, rules: RenewalRules) -> tuple[date, date]:
-    """The first and last day on which a renewal may be submitted: the last months before expiry."""
-    return renewal_window_opens(certificate.valid_until, rules.window_months), certificate.valid_until
-
-
-def birth_date_of(person: Person) -> date | None:
-    """The birth date on file, or the one in a resident ID number."""
-    if person.birth_date:
-        return person.birth_date
-    if person.id_type is IdType.RESIDENT_ID:
-        try:
-            return birth_date_from_id(person.id_number)
-        except IdNumberError:
-            return None
-    return None
-
-
-def check_eligibility(person: Person, today: date, rules: RenewalRules) -> Eligibility:
-    """延续注册 is open in the last ``window_months`` before the certificate expires, up to its expiry day, to a
-    person who has not reached ``age_limit`` on the application date."""
-    certificate = person.current_certificate
-    if certificate is None:
-        return Eligibility(None, problem="no_certificate",
-                           message=_l("没有您的执业证注册信息，不能申请延续注册。"))
-    opens_on, closes_on = renewal_window(certificate, rules)
-    result = Eligibility(certificate, opens_on, closes_on)
-    birth = birth_date_of(person)
-    if certificate.status is CertificateStatus.REVOKED:
-        result.problem, result.message = "revoked", _l("您的执业证已注销，不能申请延续注册。")
-    elif birth is not None and age_on(birth, today) >= rules.age_limit:
-        result.problem = "age"
-        result.message = _l("您已年满%(limit)d周岁，按规定不能申请延续注册。", limit=rules.age_limit)
-    elif today > closes_on:
-        result.problem = "expired"
-        result.message = _l("您的执业证已于%(date)s到期，不能再申请延续注册，需申请重新注册。",
-                            date=closes_on.isoformat())
-    elif today < opens_on:
-        result.problem = "not_open"
-        result.message = _l("延续注册只能在执业证有效期满前%(months)d个月内申请。您的执业证%(until)s到期，"
-                            "延续注册将于%(opens)s开放。", months=rules.window_months,
-                            until=closes_on.isoformat(), opens=opens_on.isoformat())
-    return result
 
 
 # --- the application and its steps -----------------------------------------------------------------------
@@ -279,17 +178,17 @@ def resume_step(application: Application) -> str:
 def visit_step(application: Application, step: str) -> None:
     """Remember the step the applicant is on, so that the wizard resumes there after a new login."""
     if (application.draft or {}).get("current") != step:
-        _update_draft(application, current=step)
+        update_draft(application, current=step)
 
 
-def _complete(application: Application, step: str, **values) -> None:
+def complete_step(application: Application, step: str, **values) -> None:
     done = completed_steps(application)
     if step not in done:
         done.append(step)
-    _update_draft(application, completed=done, current=STEPS[STEPS.index(step) + 1], **values)
+    update_draft(application, completed=done, current=STEPS[STEPS.index(step) + 1], **values)
 
 
-def _update_draft(application: Application, **values) -> None:
+def update_draft(application: Application, **values) -> None:
     """JSON columns track reassignment only: write a new dict."""
     application.draft = {**(application.draft or {}), **values}
     try:
@@ -334,7 +233,7 @@ def clean_personal(data: dict) -> dict:
 def save_personal(application: Application, person: Person, data: dict) -> None:
     """Step 1: save the personal basic information into the draft and mark the step complete."""
     require_editable(application, person)
-    _complete(application, "personal", personal=clean_personal(data))
+    complete_step(application, "personal", personal=clean_personal(data))
 
 
 # --- step 2: 聘用单位信息 -----------------------------------------------------------------------------
@@ -381,119 +280,7 @@ def save_employer(application: Application, person: Person, data: dict) -> None:
     require_editable(application, person)
     values = clean_employer(data, application.certificate)
     application.body_id = values["body_id"]
-    _complete(application, "employer", employer=values)
-
-
-# --- step 3: 继续教育信息 -----------------------------------------------------------------------------
-
-
-@dataclass
-class EducationSummary:
-    """The person's CE entries, which of them count in the current registration period, and the total."""
-
-    entries: list[tuple[ContinuingEducation, bool]]
-    period_from: date | None
-    period_to: date
-    required: int
-    total: int = 0
-    problems: list = field(default_factory=list)
-
-    @property
-    def enough(self) -> bool:
-        return self.total >= self.required
-
-
-def education_summary(person: Person, certificate: Certificate | None, today: date,
-                      rules: RenewalRules) -> EducationSummary:
-    """Entries entirely inside the current period (the certificate's valid_from .. today) count."""
-    period_from = certificate.valid_from if certificate else None
-    entries = []
-    for entry in education_rows(person):
-        counted = period_from is not None and entry.start_date >= period_from and entry.end_date <= today
-        entries.append((entry, counted))
-    summary = EducationSummary(entries, period_from, today, rules.ce_hours_required)
-    summary.total = sum(entry.hours for entry, counted in entries if counted)
-    return summary
-
-
-
-def add_education(application: Application, person: Person, data: dict, today: date) -> ContinuingEducation:
-    """Step 3: add a continuing-education entry to the person's record."""
-    require_editable(application, person)
-    entry = ContinuingEducation(person_id=person.id, **clean_education(data, today))
-    db.session.add(entry)
-    db.session.flush()
-    return entry
-
-
-
-def update_education(application: Application, person: Person, entry_id: int, data: dict,
-                     today: date) -> ContinuingEducation:
-    """Step 3: change one of the person's CE entries."""
-    require_editable(application, person)
-    entry = get_education(person, entry_id)
-    for name, value in clean_education(data, today).items():
-        setattr(entry, name, value)
-    db.session.flush()
-    return entry
-
-
-def delete_education(application: Application, person: Person, entry_id: int) -> None:
-    """Step 3: delete one of the person's CE entries."""
-    require_editable(application, person)
-    db.session.delete(get_education(person, entry_id))
-    db.session.flush()
-
-
-def finish_education(application: Application, person: Person) -> None:
-    """Step 3 done (the 学时 total is checked at 上报, so the applicant can carry on and come back)."""
-    require_editable(application, person)
-    _complete(application, "education")
-
-
-# --- step 4: 工作经历 ---------------------------------------------------------------------------------
-
-
-
-def add_work(application: Application, person: Person, data: dict, today: date) -> WorkHistory:
-    """Step 4, 添加: add a work-history row; the whole history must stay free of overlaps."""
-    require_editable(application, person)
-    row = WorkHistory(person_id=person.id, **clean_work(data, today))
-    check_work_history([*work_rows(person), row], today)
-    db.session.add(row)
-    db.session.flush()
-    return row
-
-
-
-def update_work(application: Application, person: Person, row_id: int, data: dict, today: date) -> WorkHistory:
-    """Step 4: change a row opened through its 起止时间."""
-    require_editable(application, person)
-    row = get_work(person, row_id)
-    values = clean_work(data, today)
-    with db.session.no_autoflush:
-        for name, value in values.items():
-            setattr(row, name, value)
-        check_work_history(work_rows(person), today)
-    db.session.flush()
-    return row
-
-
-def delete_work(application: Application, person: Person, row_id: int) -> None:
-    """Step 4: delete a row opened through its 起止时间."""
-    require_editable(application, person)
-    db.session.delete(get_work(person, row_id))
-    db.session.flush()
-
-
-def finish_work(application: Application, person: Person, today: date) -> None:
-    """Step 4 done: at least one row, no overlaps."""
-    require_editable(application, person)
-    rows = work_rows(person)
-    if not rows:
-        raise DomainError(_l("请至少添加一条工作经历。"))
-    check_work_history(rows, today)
-    _complete(application, "work")
+    complete_step(application, "employer", employer=values)
 
 
 # --- step 5 and 6: 预览, 上报 --------------------------------------------------------------------------
@@ -503,6 +290,6 @@ def mark_previewed(application: Application, person: Person) -> None:
     """Step 5: the applicant has seen the form as it will print."""
     require_editable(application, person)
     if "preview" not in completed_steps(application):
-        _complete(application, "preview")
+        complete_step(application, "preview")
     else:
         visit_step(application, "preview")

@@ -9,7 +9,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from .errors import DomainError
+from ..errors import DomainError
 
 #: dates before this are typing mistakes
 EARLIEST_DATE = date(1950, 1, 1)

@@ -6,8 +6,8 @@ applicant who reads the site in English reads the notices in English too.
 
 from __future__ import annotations
 
-from ..extensions import db
-from ..models import Notice
+from ...extensions import db
+from ...models import Notice
 
 
 def N_(message: str) -> str:  # noqa: N802 - the customary name of gettext's no-op marker

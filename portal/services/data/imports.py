@@ -15,10 +15,10 @@ from datetime import date
 
 from sqlalchemy import select
 
-from .. import clock
-from ..extensions import db
-from ..models import Body, BodyKind, Category, Certificate, Employer, ExamRecord, IdType, Person
-from ..validators import (
+from ... import clock
+from ...extensions import db
+from ...models import Body, BodyKind, Category, Certificate, Employer, ExamRecord, IdType, Person
+from ...validators import (
     CreditCodeError,
     EmailError,
     IdNumberError,
@@ -29,7 +29,7 @@ from ..validators import (
     validate_credit_code,
     validate_id_number,
 )
-from .audit import record
+from ..infrastructure.audit import record
 
 COLUMNS = {
     "bodies": ["code", "name", "kind", "province", "address", "phone", "fax", "email"],
