@@ -199,7 +199,7 @@ def test_temporary_password_must_be_changed_before_anything_else(app, client, db
     assert "两次输入的密码不一致。" in page
     page = text(post_form(client, "/applicant/change-password", {
         "current_password": PASSWORD, "password": "abcdefgh", "confirm": "abcdefgh"}))
-    assert "密码必须同时包含字母和数字" in page
+    assert "密码过于常见或容易猜到" in page
     db.session.refresh(applicant)
     assert applicant.must_change_password is True
     old_token = applicant.session_token

@@ -75,8 +75,9 @@ def test_the_verified_identity_is_used_once(client, db, holder):
 @pytest.mark.parametrize(("password", "confirm", "message"), [
     ("Anquan2026x", "Anquan2026y", "两次输入的密码不一致。"),
     ("short1", "short1", "密码长度至少为8位"),
-    ("onlyletters", "onlyletters", "密码必须同时包含字母和数字"),
-    ("12345678", "12345678", "密码必须同时包含字母和数字"),
+    ("onlyletters", "onlyletters", "密码过于常见或容易猜到"),
+    ("12345678", "12345678", "密码过于常见或容易猜到"),
+    ("sunlei-safety-2026", "sunlei-safety-2026", "密码不能包含您的证件号码、出生日期、姓名或姓名拼音。"),
     ("", "", "请输入新密码。"),
 ])
 def test_bad_passwords_are_explained_and_nothing_is_saved(client, db, holder, password, confirm, message):

@@ -89,7 +89,7 @@ def test_central_creates_a_reviewer_who_must_change_the_password(client, app, db
     db.session.commit()
     login_as(client, central)
     form = {"username": "liaoning2", "name": "李审核", "role": "reviewer", "body": "210000",
-            "password": "Initial2026", "confirm": "Initial2026"}
+            "password": "Huaxin-Quarry-26", "confirm": "Huaxin-Quarry-26"}
     page = post(client, "/reviewer/staff/new/", {**form, "password": "weak", "confirm": "weak"})
     assert "密码长度至少为8位" in text(page)
     page = post(client, "/reviewer/staff/new/", {**form, "confirm": "Other2026"})
@@ -100,14 +100,14 @@ def test_central_creates_a_reviewer_who_must_change_the_password(client, app, db
     assert response.status_code == 302
     staff = db.session.scalar(select(Staff).where(Staff.username == "liaoning2"))
     assert staff.must_change_password and staff.body.code == "210000"
-    assert verify_password(staff.password_hash, "Initial2026")
-    assert "Initial2026" not in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert verify_password(staff.password_hash, "Huaxin-Quarry-26")
+    assert "Huaxin-Quarry-26" not in client.get(response.headers["Location"]).get_data(as_text=True)
     page = post(client, "/reviewer/staff/new/", form)
     assert "用户名已存在" in text(page)
     assert audit_rows(db, "staff.create")[0].staff_id == central.id
 
     newcomer = app.test_client()
-    assert staff_login(newcomer, "liaoning2", "Initial2026").headers["Location"] == "/reviewer/account/password"
+    assert staff_login(newcomer, "liaoning2", "Huaxin-Quarry-26").headers["Location"] == "/reviewer/account/password"
 
 
 def test_the_staff_form_never_offers_the_password_hash(client, db):

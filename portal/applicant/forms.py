@@ -15,6 +15,7 @@ from ..forms import CaptchaField, EmailAddress, Mobile, select_choices
 from ..models import Category, EmployerKind, IdType
 from ..services.accounts.applicants import HOLDER, PASSER
 from ..services.errors import DomainError
+from ..services.infrastructure.passwords import MAX_LENGTH as PASSWORD_MAX_LENGTH
 
 
 def _coerce_enum(enum_cls):
@@ -53,10 +54,11 @@ def name_field():
 
 def new_password_fields():
     password = PasswordField(_l("新密码"), validators=[_required(_l("请输入新密码。"))],
-                             description=_l("至少8位，须同时包含字母和数字。"),
-                             render_kw={"autocomplete": "new-password", "maxlength": 64})
+                             description=_l("至少8位，可以是由几个词组成的长短语（最多128位）；不能使用常见或容易猜到的"
+                                            "密码，也不能包含您的证件号码、出生日期或姓名拼音。"),
+                             render_kw={"autocomplete": "new-password", "maxlength": PASSWORD_MAX_LENGTH})
     confirm = PasswordField(_l("确认新密码"), validators=[_required(_l("请再次输入新密码。"))],
-                            render_kw={"autocomplete": "new-password", "maxlength": 64})
+                            render_kw={"autocomplete": "new-password", "maxlength": PASSWORD_MAX_LENGTH})
     return password, confirm
 
 

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 from ..forms import CaptchaField, select_choices
 from ..models import IdType, StaffRole
 from ..services.corrections import GENDERS, MAX_FAX_PAGES, MAX_REASON
+from ..services.infrastructure.passwords import MAX_LENGTH as PASSWORD_MAX_LENGTH
 
 
 class StaffLoginForm(FlaskForm):
@@ -21,8 +22,9 @@ class StaffLoginForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请输入当前密码。"))])
-    new = PasswordField(_l("新密码"), validators=[DataRequired(_l("请输入新密码。")), Length(max=64)],
-                        description=_l("至少8位，须同时包含字母和数字。"))
+    new = PasswordField(_l("新密码"), validators=[DataRequired(_l("请输入新密码。")), Length(max=PASSWORD_MAX_LENGTH)],
+                        description=_l("至少8位，可以是由几个词组成的长短语（最多128位）；不能使用常见或容易猜到的密码，"
+                                       "也不能包含用户名、姓名或姓名拼音。"))
     confirm = PasswordField(_l("再次输入新密码"), validators=[DataRequired(_l("请再次输入新密码。")),
                                                        EqualTo("new", _l("两次输入的新密码不一致。"))])
 
@@ -84,7 +86,9 @@ class StaffCreateForm(FlaskForm):
     name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")), Length(max=50)])
     role = SelectField(_l("角色"), choices=select_choices((role.value, role.label) for role in StaffRole))
     body = SelectField(_l("所属注册机构"), choices=[], validate_choice=False)
-    password = PasswordField(_l("初始密码"), validators=[DataRequired(_l("请填写初始密码。")), Length(max=64)],
-                             description=_l("至少8位，须同时包含字母和数字。首次登录后须修改。"))
+    password = PasswordField(_l("初始密码"),
+                             validators=[DataRequired(_l("请填写初始密码。")), Length(max=PASSWORD_MAX_LENGTH)],
+                             description=_l("至少8位，不能使用常见或容易猜到的密码，也不能包含用户名、姓名或姓名拼音。"
+                                            "首次登录后须修改。"))
     confirm = PasswordField(_l("再次输入初始密码"), validators=[DataRequired(_l("请再次输入初始密码。")),
                                                          EqualTo("password", _l("两次输入的密码不一致。"))])

@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 import unicodedata
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
@@ -33,7 +34,14 @@ from ...validators import (
 from ..errors import DomainError
 from ..infrastructure.audit import record
 from ..infrastructure.notices import N_, notify
-from ..infrastructure.passwords import WeakPasswordError, check_password_strength, hash_password, verify_password
+from ..infrastructure.passwords import (
+    PersonalWords,
+    WeakPasswordError,
+    applicant_words,
+    check_password_strength,
+    hash_password,
+    verify_password,
+)
 from .sessions import end_session, start_session
 
 #: How long the verified identity of 设置密码 step 1 may be used for step 2.
@@ -162,9 +170,18 @@ def describe_match(match: IdentityMatch) -> tuple[str, str]:
     return exam.name, mask_id_number(exam.id_number)
 
 
-def _check_new_password(password: str, confirm: str) -> None:
+def personal_words(holder: Person | ExamRecord) -> PersonalWords:
+    """What the password of this person (or exam passer) must not contain: ID number, birth date, name, pinyin."""
+    birth_dates = [getattr(holder, "birth_date", None)]
+    if holder.id_type is IdType.RESIDENT_ID:
+        with suppress(IdNumberError):  # an imported number the validators refuse: the stored birth date counts
+            birth_dates.append(birth_date_from_id(holder.id_number))
+    return applicant_words(holder.name, holder.id_number, birth_dates)
+
+
+def _check_new_password(password: str, confirm: str, personal: PersonalWords) -> None:
     try:
-        check_password_strength(password)
+        check_password_strength(password, personal)
     except WeakPasswordError as error:
         raise DomainError(_l(str(error)), field="password") from error
     if password != confirm:
@@ -186,12 +203,12 @@ def _person_from_exam(exam: ExamRecord) -> Person:
 def set_initial_password(match: IdentityMatch, password: str, confirm: str, now: datetime,
                          ip: str | None = None) -> Person:
     """Step 2 of 设置密码: give the verified person (created from the exam record if needed) a password."""
-    _check_new_password(password, confirm)
     person = db.session.get(Person, match.person_id) if match.person_id else None
+    exam = db.session.get(ExamRecord, match.exam_record_id) if person is None and match.exam_record_id else None
+    if person is None and exam is None:
+        raise DomainError(_l("身份验证已过期，请重新进行身份验证。"))
+    _check_new_password(password, confirm, personal_words(person or exam))
     if person is None:
-        exam = db.session.get(ExamRecord, match.exam_record_id) if match.exam_record_id else None
-        if exam is None:
-            raise DomainError(_l("身份验证已过期，请重新进行身份验证。"))
         person = find_person(exam.id_type, exam.id_number)
         if person is None:
             person = _person_from_exam(exam)
@@ -205,6 +222,7 @@ def set_initial_password(match: IdentityMatch, password: str, confirm: str, now:
     person.password_hash = hash_password(password)
     person.password_changed_at = now
     person.must_change_password = False
+    void_reset_links(person, now)
     db.session.flush()
     record("account.set_password", f"{person.name}（{person.masked_id_number}）设置登录密码", person=person,
            target=person, body_id=person.body_id, ip=ip)
@@ -217,17 +235,18 @@ def change_password(person: Person, current: str, password: str, confirm: str, n
                     ip: str | None = None) -> str:
     """修改密码 (and the forced change of a temporary password): returns the new session token of this browser.
 
-    Any other session of the account ends (its token no longer matches).
+    Any other session of the account ends (its token no longer matches), and so does every 忘记密码 link.
     """
     if not verify_password(person.password_hash, current):
         raise DomainError(_l("当前密码不正确。"), field="current_password")
-    _check_new_password(password, confirm)
+    _check_new_password(password, confirm, personal_words(person))
     if password == current:
         raise DomainError(_l("新密码不能与当前密码相同。"), field="password")
     was_temporary = person.must_change_password
     person.password_hash = hash_password(password)
     person.password_changed_at = now
     person.must_change_password = False
+    void_reset_links(person, now)
     end_session(person)
     token = start_session(person, now)
     record("account.change_password",
@@ -268,6 +287,13 @@ def request_password_reset(name: str, id_type: IdType, id_number: str, email: st
     return person, token
 
 
+def void_reset_links(person: Person, now: datetime) -> None:
+    """Every outstanding 忘记密码 link of the person stops working (marked used now): any password change does this."""
+    db.session.execute(update(PasswordResetToken)
+                       .where(PasswordResetToken.person_id == person.id, PasswordResetToken.used_at.is_(None))
+                       .values(used_at=now))
+
+
 def find_reset_token(token: str | None, now: datetime) -> PasswordResetToken:
     """The unused, unexpired reset link ``token`` names; ResetLinkInvalid otherwise."""
     row = db.session.scalar(select(PasswordResetToken).where(
@@ -278,11 +304,11 @@ def find_reset_token(token: str | None, now: datetime) -> PasswordResetToken:
 
 
 def reset_password(token: str, password: str, confirm: str, now: datetime, ip: str | None = None) -> Person:
-    """Set a new password through a 忘记密码 link: the link is used up and any live session ends."""
+    """Set a new password through a 忘记密码 link: this link and any other are used up, any live session ends."""
     row = find_reset_token(token, now)
-    _check_new_password(password, confirm)
     person = db.session.get(Person, row.person_id)
-    row.used_at = now
+    _check_new_password(password, confirm, personal_words(person))
+    void_reset_links(person, now)
     person.password_hash = hash_password(password)
     person.password_changed_at = now
     person.must_change_password = False

@@ -10,7 +10,7 @@ from ...models import Body, Staff, StaffRole
 from ...models.bodies import CENTRAL_BODY_CODE
 from ..errors import DomainError
 from ..infrastructure.audit import record
-from ..infrastructure.passwords import check_password_strength, hash_password
+from ..infrastructure.passwords import WeakPasswordError, check_password_strength, hash_password, staff_words
 
 
 def create_staff(username: str, role: StaffRole, password: str, *, body_code: str | None = None,
@@ -31,9 +31,9 @@ def create_staff(username: str, role: StaffRole, password: str, *, body_code: st
     if (role is StaffRole.CENTRAL) != body.is_central:
         raise DomainError(_l("注册管理中心人员只能属于注册管理中心，审核人员不能属于注册管理中心。"), field="body")
     try:
-        check_password_strength(password)
-    except ValueError as error:
-        raise DomainError(str(error), field="password") from error
+        check_password_strength(password, staff_words(username, name or username))
+    except WeakPasswordError as error:
+        raise DomainError(_l(str(error)), field="password") from error
     staff = Staff(username=username, name=name or username, role=role, body_id=body.id,
                   password_hash=hash_password(password))
     db.session.add(staff)

@@ -18,9 +18,11 @@ from ..infrastructure.passwords import (
     check_password_strength,
     generate_temporary_password,
     hash_password,
+    staff_words,
     verify_password,
 )
 from ..review.queue import in_scope
+from .applicants import personal_words, void_reset_links
 from .logins import LoginPolicy, LoginRefused, check_password_login, log_out, unlock
 from .sessions import end_session, is_live, start_session, unlocks_at
 
@@ -54,15 +56,18 @@ def staff_logout(staff: Staff) -> None:
 
 
 def change_own_password(staff: Staff, current: str, new: str, now: datetime) -> str:
-    """A staff member changes their own password (required after a reset); returns the new session token."""
+    """A staff member changes their own password (required after a reset); returns the new session token.
+
+    Every other session of the account ends: the token it holds is no longer the live one.
+    """
     if not verify_password(staff.password_hash, current or ""):
         raise DomainError(_l("当前密码不正确。"), field="current")
     if verify_password(staff.password_hash, new or ""):
         raise DomainError(_l("新密码不能与当前密码相同。"), field="new")
     try:
-        check_password_strength(new)
+        check_password_strength(new, staff_words(staff.username, staff.name))
     except WeakPasswordError as error:
-        raise DomainError(str(error), field="new") from None
+        raise DomainError(_l(str(error)), field="new") from None
     staff.password_hash = hash_password(new)
     staff.must_change_password = False
     record("staff.password_change", f"{staff.username} 修改了自己的密码", staff=staff, target=staff)
@@ -97,15 +102,17 @@ def reset_applicant_password(person: Person, staff: Staff, now: datetime) -> str
     """A reviewer of the applicant's body sets a temporary password for an applicant without email.
 
     Returns the password, to be shown once; the applicant must change it at the next login. Any live session of
-    the applicant ends and the failed-login lock is released. Applicants with an email use 忘记密码 instead.
+    the applicant ends, every 忘记密码 link stops working and the failed-login lock is released. Applicants with an
+    email use 忘记密码 instead.
     """
     _check_applicant(person, staff)
     if person.email:
         raise DomainError(_l("该人员在注册信息中留存了邮箱，请其在首页点击“忘记密码”通过邮件自行重置密码。"))
-    password = generate_temporary_password()
+    password = generate_temporary_password(personal_words(person))
     person.password_hash = hash_password(password)
     person.must_change_password = True
     person.password_changed_at = now
+    void_reset_links(person, now)
     unlock(person)
     record("applicant.password_reset", f"为 {person.name}（{person.masked_id_number}）设置临时密码", staff=staff,
            target=person, body_id=person.body_id)
@@ -129,11 +136,14 @@ def _check_colleague(target: Staff, staff: Staff) -> None:
 
 
 def reset_staff_password(target: Staff, staff: Staff, now: datetime) -> str:
-    """Central staff set a temporary password for a console account; it must be changed at the next login."""
+    """Central staff set a temporary password for a console account; it must be changed at the next login.
+
+    Any live session of the account ends and its failed-login lock is released.
+    """
     _check_colleague(target, staff)
     if target.id == staff.id:
         raise DomainError(_l("不能为自己重置密码，请使用“修改密码”。"))
-    password = generate_temporary_password()
+    password = generate_temporary_password(staff_words(target.username, target.name))
     target.password_hash = hash_password(password)
     target.must_change_password = True
     unlock(target)
