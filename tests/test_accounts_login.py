@@ -34,11 +34,11 @@ def test_home_page_shows_the_login_tab_with_the_guide_labels(client):
         assert label in page
 
 
-def test_wrong_password_says_how_many_tries_are_left(client, db, applicant):
+def test_wrong_password_states_the_lock_rule(client, db, applicant):
     response = login(client, applicant.id_number, "Wrong2026x")
     page = text(response)
     assert response.status_code == 200
-    assert "证件号码或密码不正确。再输错4次，账号将被锁定15分钟。" in page
+    assert "证件号码或密码不正确。连续输错5次，账号将被锁定15分钟。" in page  # the rule, not the tries left
     db.session.refresh(applicant)
     assert applicant.failed_logins == 1
     assert applicant.session_token is None
@@ -47,8 +47,7 @@ def test_wrong_password_says_how_many_tries_are_left(client, db, applicant):
 
 def test_unknown_id_number_gets_the_same_message_and_changes_nothing(client, db, applicant):
     page = text(login(client, new_id_number(address="110105")))
-    assert "证件号码或密码不正确。" in page
-    assert "再输错" not in page
+    assert "证件号码或密码不正确。连续输错5次，账号将被锁定15分钟。" in page
     db.session.refresh(applicant)
     assert applicant.failed_logins == 0
 
@@ -247,7 +246,7 @@ def test_the_login_speaks_english_when_chosen(client, db, applicant):
     page = text(client.get("/"))
     assert "Applicant login" in page and "ID number" in page and "Set password" in page
     page = text(login(client, applicant.id_number, "Wrong2026x"))
-    assert "Wrong ID number or password. After 4 more wrong tries the account is locked for 15 minutes." in page
+    assert "Wrong ID number or password. After 5 wrong passwords in a row the account is locked for 15 minutes." in page
 
 
 def test_applicant_logout_leaves_a_staff_session_alone(client, db):

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    after_this_request,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -45,10 +55,9 @@ def login():
         return render_home(form)
     try:
         person = _find_login_person(form)
-        was_locked = bool(person and person.locked_until and person.locked_until > utcnow())
         check_password_login(person, form.password.data, utcnow(), LoginPolicy.from_config(current_app.config))
     except LoginRefused as refused:
-        if refused.reason == "locked" and not was_locked:
+        if refused.newly_locked:
             record("account.locked", f"{person.name}（{person.masked_id_number}）密码连续输错，账号锁定",
                    person=person, target=person, body_id=person.body_id, ip=request.remote_addr)
         form.form_errors.append(refused.message)
@@ -165,19 +174,35 @@ def forgot_password():
             if isinstance(outcome, accounts.NoEmailOnFile):
                 return render_template("applicant/forgot_password_no_email.html", body=outcome.body)
             if outcome is not None:
-                _mail_reset_link(*outcome, minutes=minutes)
+                _mail_reset_link_after_response(*outcome, minutes=minutes)
             return redirect(url_for("applicant.forgot_password_sent"))
     return render_template("applicant/forgot_password.html", form=form)
 
 
-def _mail_reset_link(person: Person, token: str, minutes: int) -> None:
-    """Send the link; a failure is logged, not shown (the page must not tell whose email matched)."""
+def _mail_reset_link_after_response(person: Person, token: str, minutes: int) -> None:
+    """Send the link once the response has gone out, so that the answer's time does not tell whose details matched;
+    a failure is logged, not shown.
+
+    Stopgap until the mail outbox replaces it (mail queued in the transaction, sent after the commit): the worker
+    still spends the SMTP time, but after the client has the whole answer and after the request's commit, so the
+    token is stored before the link can arrive.
+    """
     link = url_for("applicant.reset_password", token=token, _external=True)
     body = render_template("applicant/mail/reset_password.txt", person=person, link=link, minutes=minutes)
-    try:
-        send_mail(person.email, _("注册安全工程师注册管理系统：找回登录密码"), body)
-    except MailError:
-        current_app.logger.error("Password reset mail for person %s could not be sent", person.id)
+    subject = _("注册安全工程师注册管理系统：找回登录密码")
+    app, address, person_id = current_app._get_current_object(), person.email, person.id
+
+    def send() -> None:
+        with app.app_context():
+            try:
+                send_mail(address, subject, body)
+            except MailError:
+                app.logger.error("Password reset mail for person %s could not be sent", person_id)
+
+    @after_this_request
+    def send_when_closed(response):
+        response.call_on_close(send)  # runs when the server has sent the body (and closes the response)
+        return response
 
 
 @bp.get("/forgot-password/sent")
