@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from .config import Config, load_config
+from .converters import init_converters
 
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
@@ -15,6 +16,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     load_config(app, config)
     register_proxy(app)
     register_extensions(app)
+    init_converters(app)
     register_blueprints(app)
     register_request_hooks(app)
     register_errorhandlers(app)

@@ -1,20 +1,53 @@
-"""Form pieces shared by both sides: the captcha field (验证码) and the 手机号码 / 电子邮箱 validators."""
+"""Form pieces shared by both sides: the base form that refuses control characters, the captcha field (验证码) and
+the 手机号码 / 电子邮箱 validators."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from flask import current_app, session
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 from .clock import utcnow
 from .services.infrastructure.challenges import consume_challenge
 from .validators import EmailError, MobileError, normalize_email, normalize_mobile
 
 SESSION_KEY = "captcha_id"
+
+#: C0 control characters other than tab, line feed and carriage return, and DEL: no keyboard types them, and
+#: PostgreSQL refuses NUL in text
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS_MESSAGE = _l("不能包含控制字符。")
+
+
+def has_control_characters(value) -> bool:
+    """Whether a submitted value holds a control character (tabs and line breaks are ordinary text)."""
+    return isinstance(value, str) and _CONTROL_CHARACTERS.search(value) is not None
+
+
+class NoControlCharacters:
+    """WTForms validator, put first on every field of a ``PortalForm``: a value with a control character gets one
+    message beside its field, before the field's own rules, its parse error or a service see the value."""
+
+    def __call__(self, form, field) -> None:
+        if any(has_control_characters(value) for value in field.raw_data or ()):
+            field.errors.clear()  # a parse error of the same value would only repeat the problem
+            raise StopValidation(CONTROL_CHARACTERS_MESSAGE)
+
+
+class PortalForm(FlaskForm):
+    """The base of the applicant side's forms: every field refuses control characters (``NoControlCharacters``),
+    so none is ever stored. Fields name their validators by keyword, as all of ours do."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            validators = [NoControlCharacters(), *(unbound_field.kwargs.get("validators") or ())]
+            return super().bind_field(form, unbound_field, {**options, "validators": validators})
 
 
 class CaptchaField(StringField):

@@ -16,7 +16,7 @@ from portal.services.corrections import Scan, apply_correction, file_correction,
 from portal.services.errors import DomainError, NotFound
 from portal.validators import make_resident_id
 from tests.factories import login_as, make_person
-from tests.test_reviewer_helpers import audit_rows, post, text, world
+from tests.test_reviewer_helpers import BODY_A, BODY_B, audit_rows, post, text, world
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
@@ -90,6 +90,23 @@ def test_a_number_held_by_someone_else_is_refused(db):
     assert w.person_b.id_number not in str(error.value)  # masked in the message
 
 
+def test_a_holder_in_another_body_is_not_named_to_a_reviewer(db):
+    w = world(db)
+    with pytest.raises(DomainError, match="请联系注册管理中心核实") as error:
+        service_file(w.person_a, w.reviewer_a, {"id_number": w.person_b.id_number})
+    assert error.value.field == "id_number"
+    assert w.person_b.name not in str(error.value) and w.person_b.id_number not in str(error.value)
+
+
+@pytest.mark.parametrize("who", ["reviewer_a", "central"])
+def test_a_holder_the_filer_may_see_is_named(db, who):
+    """A holder of the reviewer's own body, or any holder for central staff, is named so the filer can check."""
+    w = world(db)
+    holder = w.person_b if who == "central" else make_person(name="孙立", body_code=BODY_A)
+    with pytest.raises(DomainError, match=f"其他人员（{holder.name}）"):
+        service_file(w.person_a, getattr(w, who), {"id_number": holder.id_number})
+
+
 def test_only_the_applicants_body_files(db):
     w = world(db)
     with pytest.raises(NotFound):
@@ -153,8 +170,8 @@ def test_apply_refuses_when_the_record_changed_since_filing(db):
 def test_apply_refuses_a_number_taken_after_filing(db):
     w = world(db)
     correction = service_file(w.person_a, w.reviewer_a, {"id_number": NEW_ID})
-    make_person(name="后来者", id_number=NEW_ID)
-    with pytest.raises(DomainError, match="已被系统中的其他人员"):
+    make_person(name="后来者", id_number=NEW_ID, body_code=BODY_B)
+    with pytest.raises(DomainError, match="已被系统中的其他人员（后来者）"):  # central staff see who holds it
         apply_correction(correction, w.central, utcnow())
 
 
@@ -263,3 +280,23 @@ def test_changing_the_id_type_keeps_data_consistent(db):
     correction = service_file(passport, w.reviewer_a, {"id_number": "E87654321"})
     apply_correction(correction, w.central, utcnow())
     assert passport.id_number == "E87654321" and passport.id_type is IdType.PASSPORT
+
+
+def test_a_reviewer_probing_another_bodys_number_learns_no_name_and_is_logged(client, db):
+    """A reviewer types a number held by an applicant of another body: the form says only that the number is
+    taken, nothing is filed, and the attempt stays in the audit log although the request is rolled back."""
+    w = world(db)
+    login_as(client, w.reviewer_a)
+    response = post(client, f"/reviewer/corrections/new/?person_id={w.person_a.id}",
+                    file_form(w.person_a, id_number=w.person_b.id_number))
+    page = text(response)
+    assert response.status_code == 200
+    assert "该证件号码已被系统中的其他人员使用，请联系注册管理中心核实" in page
+    assert w.person_b.name not in page
+    assert corrections_of(db, w.person_a) == []
+    assert not audit_rows(db, "correction.file")
+    [row] = audit_rows(db, "access.denied")
+    assert row.staff_id == w.reviewer_a.id and row.body_id == w.reviewer_a.body_id
+    assert (row.target_type, row.target_id) == ("Person", w.person_b.id)
+    assert w.person_b.id_number not in row.summary and w.person_b.name not in row.summary
+    assert row.data["person_id"] == w.person_a.id

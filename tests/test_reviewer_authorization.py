@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from portal import clock
 from portal.models import (
     Announcement,
+    Application,
     ApplicationStatus,
     AuditLog,
     Body,
@@ -26,8 +27,8 @@ from portal.models import (
     Person,
 )
 from portal.services.corrections import Scan, file_correction
-from tests.factories import login_as, make_person
-from tests.test_reviewer_helpers import BODY_A, BODY_B, csrf, world
+from tests.factories import login_as, make_application, make_certificate, make_person
+from tests.test_reviewer_helpers import BODY_A, BODY_B, audit_rows, csrf, post, text, world
 
 #: endpoints whose request names one record (query ``id``, a form ``id`` or a prefixed one)
 QUERY_ID = {"details_view", "edit_view", "pdf_view", "scan_view"}
@@ -221,3 +222,29 @@ def test_lists_exports_and_counts_show_only_the_reviewers_own_body(app, client, 
     page = client.get("/reviewer/applications/").get_data(as_text=True)
     assert own.number in page and other.number in page
     assert Person  # noqa: B018 - imported for readers: persons are scoped by Person.body_id
+
+
+@pytest.mark.parametrize("who", ["reviewer_a", "central"])
+def test_a_draft_is_the_applicants_alone(client, db, who):
+    """A draft (never submitted) opened by URL in the console: no detail, no PDF, no decision, not in the export —
+    for a reviewer of the applicant's body and for central staff alike."""
+    w = world(db)
+    person = make_person(name="李明", body_code=BODY_A)
+    make_certificate(person)
+    draft = make_application(person, status=ApplicationStatus.DRAFT)
+    db.session.commit()
+    staff = getattr(w, who)
+    login_as(client, staff)
+    decision = "approve" if who == "central" else "initial_pass"
+    fields = {f"{decision}-id": draft.id, f"{decision}-version": draft.version, f"{decision}-reason": "x"}
+    for response in (client.get(f"/reviewer/applications/details/?id={draft.id}"),
+                     client.get(f"/reviewer/applications/pdf/?id={draft.id}"),
+                     post(client, f"/reviewer/applications/decide/{decision}/", fields)):
+        page = text(response)
+        assert response.status_code == 404, response.request.path
+        assert "页面不存在" in page and person.id_number not in page and "申请详情" not in page
+    export = client.get("/reviewer/applications/export/csv/").get_data(as_text=True)
+    assert person.name not in export and w.person_a.name in export
+    db.session.expire_all()
+    assert db.session.get(Application, draft.id).status is ApplicationStatus.DRAFT
+    assert not audit_rows(db, "application.view") and not audit_rows(db, "application.pdf")

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..forms import CaptchaField, EmailAddress, Mobile, select_choices
+from ..forms import CaptchaField, EmailAddress, Mobile, PortalForm, select_choices
 from ..models import Category, EmployerKind, IdType
 from ..services.accounts.applicants import HOLDER, PASSER
 from ..services.errors import DomainError
@@ -62,7 +62,7 @@ def new_password_fields():
     return password, confirm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     """注册申请登录 (guide 一.2, 图14)."""
 
     id_type = id_type_field()
@@ -74,7 +74,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("登录"))
 
 
-class IdentityForm(FlaskForm):
+class IdentityForm(PortalForm):
     """设置密码, step 1: identity verification (guide 图18)."""
 
     kind = RadioField(_l("人员类别"), default=HOLDER, choices=select_choices([
@@ -88,14 +88,14 @@ class IdentityForm(FlaskForm):
     submit = SubmitField(_l("下一步"))
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(PortalForm):
     """设置密码, step 2 (guide 图19); also the page a 忘记密码 link opens."""
 
     password, confirm = new_password_fields()
     submit = SubmitField(_l("设置密码"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(PortalForm):
     """忘记密码 (guide 图20): only for users whose registration information holds an email address."""
 
     name = name_field()
@@ -108,7 +108,7 @@ class ForgotPasswordForm(FlaskForm):
     submit = SubmitField(_l("发送找回密码邮件"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PortalForm):
     """修改密码; the forced change of a temporary password set by a registration body."""
 
     current_password = PasswordField(_l("当前密码"), validators=[_required(_l("请输入当前密码。"))],
@@ -117,7 +117,7 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("修改密码"))
 
 
-class CompleteProfileForm(FlaskForm):
+class CompleteProfileForm(PortalForm):
     """首次登录补全信息 (guide 四, 图55)."""
 
     category = SelectField(_l("注册类别"), choices=select_choices(Category.choices(), blank=_l("请选择")),
@@ -132,7 +132,7 @@ class CompleteProfileForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
 
-class UpdateIdForm(FlaskForm):
+class UpdateIdForm(PortalForm):
     """更新身份证号 (guide 五, 图56)."""
 
     new_id_number = StringField(_l("新身份证号码（18位）"),

@@ -6,13 +6,15 @@ from __future__ import annotations
 import io
 import re
 
-from flask import abort, render_template, request, send_file
+from flask import abort, flash, render_template, request, send_file
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2 import TemplateNotFound
 from sqlalchemy import or_, select
 
 from ..errors import render_error
 from ..extensions import db
+from ..forms import has_control_characters
 from ..models import Announcement, Body, BodyKind, Document, DocumentKind
 from ..reference import PROVINCES
 from ..services.documents.pdf import PdfRenderError, render_pdf
@@ -20,6 +22,8 @@ from . import public_bp
 
 LATEST_ANNOUNCEMENTS = 6
 ANNOUNCEMENTS_PER_PAGE = 15
+#: the deepest page a list is asked for; a larger number (or any past the end) shows the last page
+MAX_PAGE = 10_000
 #: A blank form's template: a plain file name under templates/pdf/forms/.
 _FORM_TEMPLATE = re.compile(r"[a-z0-9_]+\.html")
 
@@ -50,6 +54,10 @@ def _like(text: str) -> str:
 @public_bp.get("/bodies")
 def bodies():
     """注册机构联系方式查询: search the registration bodies by name or province; address, phone, fax, email."""
+    if any(has_control_characters(request.args.get(name)) for name in ("q", "province", "body")):
+        flash(_l("查询条件不能包含控制字符，请重新输入。"), "error")
+        return render_template("applicant/bodies.html", bodies=[], keyword="", province="", code="",
+                               provinces=[name for _, name in PROVINCES], kinds=BodyKind)
     keyword = (request.args.get("q") or "").strip()[:50]
     province = (request.args.get("province") or "").strip()
     code = (request.args.get("body") or "").strip()[:12]
@@ -66,16 +74,24 @@ def bodies():
                            provinces=[name for _, name in PROVINCES], kinds=BodyKind)
 
 
+def _requested_page() -> int:
+    """The ``page`` argument: a whole number from 1 (anything else) to MAX_PAGE (anything larger)."""
+    page = request.args.get("page", type=int)
+    return 1 if page is None or page < 1 else min(page, MAX_PAGE)
+
+
 @public_bp.get("/announcements")
 def announcements():
-    """公告信息: published announcements, newest first."""
-    page = db.paginate(select(Announcement).where(Announcement.published.is_(True))
-                       .order_by(Announcement.published_at.desc(), Announcement.id.desc()),
-                       per_page=ANNOUNCEMENTS_PER_PAGE, max_per_page=ANNOUNCEMENTS_PER_PAGE, error_out=False)
+    """公告信息: published announcements, newest first; a page past the end shows the last page."""
+    published = (select(Announcement).where(Announcement.published.is_(True))
+                 .order_by(Announcement.published_at.desc(), Announcement.id.desc()))
+    page = db.paginate(published, page=_requested_page(), per_page=ANNOUNCEMENTS_PER_PAGE, error_out=False)
+    if page.pages and page.page > page.pages:
+        page = db.paginate(published, page=page.pages, per_page=ANNOUNCEMENTS_PER_PAGE, error_out=False)
     return render_template("applicant/announcements.html", page=page)
 
 
-@public_bp.get("/announcements/<int:announcement_id>")
+@public_bp.get("/announcements/<id:announcement_id>")
 def announcement(announcement_id: int):
     """One announcement (only published ones exist for the public)."""
     item = db.session.get(Announcement, announcement_id)
@@ -92,7 +108,7 @@ def forms():
     return render_template("applicant/forms_download.html", documents=documents)
 
 
-@public_bp.get("/forms/<int:document_id>.pdf")
+@public_bp.get("/forms/<id:document_id>.pdf")
 def form_pdf(document_id: int):
     """Download one blank form as an A4 PDF."""
     document = db.session.get(Document, document_id)
@@ -117,7 +133,7 @@ def regulations():
     return render_template("applicant/regulations.html", documents=documents)
 
 
-@public_bp.get("/regulations/<int:document_id>")
+@public_bp.get("/regulations/<id:document_id>")
 def regulation(document_id: int):
     """The text of one regulation."""
     document = db.session.get(Document, document_id)

@@ -5,12 +5,11 @@ as messages beside the fields."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from ..forms import EmailAddress, Mobile, select_choices
+from ..forms import EmailAddress, Mobile, PortalForm, select_choices
 from ..models import BodyKind, EmployerKind
 
 EDUCATION_LEVELS = ("博士研究生", "硕士研究生", "大学本科", "大学专科", "中等专科", "高中及以下")
@@ -44,7 +43,7 @@ class WholeNumber(IntegerField):
             raise ValueError(_l("请填写整数。")) from error
 
 
-class PersonalForm(FlaskForm):
+class PersonalForm(PortalForm):
     """Step 1 个人基本信息 (name, ID, gender and birth date are shown read-only)."""
 
     education = StringField(_l("学历"), validators=[_required(_l("学历")), _max(20)],
@@ -58,7 +57,7 @@ class PersonalForm(FlaskForm):
     postcode = StringField(_l("邮政编码"), validators=[Optional(), _max(6)])
 
 
-class EmployerForm(FlaskForm):
+class EmployerForm(PortalForm):
     """Step 2 聘用单位信息 and the registration body that runs 初审."""
 
     name = StringField(_l("单位名称"), validators=[_required(_l("单位名称")), _max(200)])
@@ -81,7 +80,7 @@ class EmployerForm(FlaskForm):
             SelectChoice(str(body.id), body.name, optgroup=str(BodyKind(body.kind).label)) for body in bodies]
 
 
-class EducationForm(FlaskForm):
+class EducationForm(PortalForm):
     """Step 3: one continuing-education entry."""
 
     course = StringField(_l("培训课程"), validators=[_required(_l("培训课程")), _max(100)])
@@ -91,7 +90,7 @@ class EducationForm(FlaskForm):
     hours = WholeNumber(_l("学时"), validators=[InputRequired(message=_l("请填写学时。"))])
 
 
-class WorkForm(FlaskForm):
+class WorkForm(PortalForm):
     """Step 4: one work-history row; an empty end date means 至今."""
 
     start_date = DateInput(_l("开始日期"), validators=[InputRequired(message=_l("请填写开始日期。"))])
@@ -101,7 +100,7 @@ class WorkForm(FlaskForm):
     duties = TextAreaField(_l("从事安全生产工作内容"), validators=[Optional(), _max(500)])
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(PortalForm):
     """Step 6 上报: the explicit confirmation."""
 
     confirm = BooleanField(_l("本人承诺：所填写的信息真实、准确、完整，如有虚假，愿承担相应的法律责任。"))
@@ -111,5 +110,5 @@ class SubmitForm(FlaskForm):
             raise ValidationError(_l("请先勾选确认，再上报。"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """A button that changes something (下一步, 删除, 撤回): only the CSRF token."""

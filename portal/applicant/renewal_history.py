@@ -30,7 +30,7 @@ def history():
                            latest_decision=wizard.latest_decision)
 
 
-@bp.get("/applications/<int:application_id>")
+@bp.get("/applications/<id:application_id>")
 def application_detail(application_id: int):
     """One application: status, number, body, its history of decisions; after 上报 the instructions to print,
     stamp and hand in the form."""
@@ -40,7 +40,7 @@ def application_detail(application_id: int):
                            just_submitted=request.args.get("submitted") == "1", actions=_actions(person))
 
 
-@bp.get("/applications/<int:application_id>/form.pdf")
+@bp.get("/applications/<id:application_id>/form.pdf")
 def application_pdf(application_id: int):
     """导出 / 打印: the submitted 延续注册申请表 as A4 PDF, from the snapshot frozen at 上报."""
     person = current_person()
@@ -62,7 +62,7 @@ def application_pdf(application_id: int):
     return response
 
 
-@bp.route("/applications/<int:application_id>/withdraw", methods=["GET", "POST"])
+@bp.route("/applications/<id:application_id>/withdraw", methods=["GET", "POST"])
 def application_withdraw(application_id: int):
     """撤回: confirm, then take back a draft, an application no reviewer has acted on, or a returned one."""
     person = current_person()

@@ -40,7 +40,7 @@ def renewal_education(application, person):
     return _education_page(application, person, form)
 
 
-@bp.route("/renewal/education/<int:entry_id>", methods=["GET", "POST"])
+@bp.route("/renewal/education/<id:entry_id>", methods=["GET", "POST"])
 @wizard_step("education")
 def renewal_education_edit(application, person, entry_id: int):
     """Step 3: change one entry (another person's entry answers 404)."""
@@ -57,7 +57,7 @@ def renewal_education_edit(application, person, entry_id: int):
     return _education_page(application, person, form, entry=entry)
 
 
-@bp.post("/renewal/education/<int:entry_id>/delete")
+@bp.post("/renewal/education/<id:entry_id>/delete")
 @wizard_step("education")
 def renewal_education_delete(application, person, entry_id: int):
     """Step 3: delete one entry."""
@@ -105,7 +105,7 @@ def renewal_work(application, person):
     return _work_page(application, person, form)
 
 
-@bp.route("/renewal/work/<int:row_id>", methods=["GET", "POST"])
+@bp.route("/renewal/work/<id:row_id>", methods=["GET", "POST"])
 @wizard_step("work")
 def renewal_work_edit(application, person, row_id: int):
     """Step 4: the row opened through its 起止时间, to change it (or delete it)."""
@@ -122,7 +122,7 @@ def renewal_work_edit(application, person, row_id: int):
     return _work_page(application, person, form, row=row)
 
 
-@bp.post("/renewal/work/<int:row_id>/delete")
+@bp.post("/renewal/work/<id:row_id>/delete")
 @wizard_step("work")
 def renewal_work_delete(application, person, row_id: int):
     """Step 4: delete the opened row."""

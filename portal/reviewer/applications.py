@@ -88,6 +88,14 @@ class ApplicationView(ReviewerModelView):
     def get_count_query(self):
         return super().get_count_query().where(Application.submitted_at.is_not(None))
 
+    def get_one(self, id):
+        """A submitted application within the staff's scope. A draft (never submitted) belongs to the applicant
+        alone: its detail, PDF and decisions answer 404, as for an id that does not exist."""
+        application = super().get_one(id)
+        if application.submitted_at is None:
+            abort(404)
+        return application
+
     # --- menu links to the queues ------------------------------------------------------------------------------
 
     def queue_url(self, status: str | None = None) -> str:

@@ -12,15 +12,18 @@ from werkzeug.utils import secure_filename
 
 from .. import clock
 from ..clock import utcnow
+from ..extensions import db
 from ..models import CorrectionStatus, IdentityCorrection, Person
 from ..services.corrections import (
     FIELD_LABELS,
     FIELDS,
+    NumberHeldElsewhere,
     Scan,
     apply_correction,
     display_value,
     file_correction,
     pending_for,
+    record_number_held_elsewhere,
     refuse_correction,
 )
 from ..services.review import queue as review_queue
@@ -109,14 +112,27 @@ class CorrectionView(ReviewerModelView):
             if upload is not None and getattr(upload, "filename", ""):
                 scan = Scan(secure_filename(upload.filename) or "scan",
                             upload.read(current_app.config["UPLOAD_MAX_BYTES"] + 1))
-            correction = attempt(lambda: file_correction(
-                person, current_staff(), {field: getattr(form, field).data for field in FIELDS},
-                reason=form.reason.data, fax_date=form.fax_date.data, fax_pages=form.fax_pages.data, scan=scan,
-                max_scan_bytes=current_app.config["UPLOAD_MAX_BYTES"], now=utcnow(), today=clock.today()),
-                back=None, form=form, show_form=lambda: self._render_new(person, form))
+            correction = attempt(lambda: self._file(person, form, scan), back=None, form=form,
+                                 show_form=lambda: self._render_new(person, form))
             flash(_l("更正申请已提交，等待注册管理中心核对传真后答复。"), "success")
             return redirect(url_for(".details_view", id=correction.id))
         return self._render_new(person, form)
+
+    def _file(self, person: Person, form: CorrectionForm, scan: Scan | None) -> IdentityCorrection:
+        """``file_correction`` with the form's values. A new number held in another body is refused like any
+        rule; the attempt's audit row is committed first, so it stays when ``attempt`` rolls the request back."""
+        staff = current_staff()
+        try:
+            return file_correction(
+                person, staff, {field: getattr(form, field).data for field in FIELDS},
+                reason=form.reason.data, fax_date=form.fax_date.data, fax_pages=form.fax_pages.data, scan=scan,
+                max_scan_bytes=current_app.config["UPLOAD_MAX_BYTES"], now=utcnow(), today=clock.today())
+        except NumberHeldElsewhere as error:
+            db.session.rollback()
+            record_number_held_elsewhere(error, staff, path=request.path, method=request.method,
+                                         ip=request.remote_addr)
+            db.session.commit()
+            raise
 
     def _render_new(self, person: Person, form: CorrectionForm):
         return self.render("reviewer/correction_new.html", person=person, form=form,

@@ -179,18 +179,44 @@ def _check_consistency(person: Person, changes: dict) -> None:
                              id_gender=gender, gender=sex), field="gender")
 
 
-def _check_unique(person: Person, changes: dict) -> None:
-    """The new 证件类型 + 证件号码 must not belong to someone else."""
+class NumberHeldElsewhere(DomainError):
+    """The new number belongs to a person outside the filing reviewer's body. The reviewer is not told who holds
+    it (else the form would answer who holds any ID number in the country); the attempt is an access event that
+    the view writes with ``record_number_held_elsewhere`` once the request's changes are rolled back."""
+
+    def __init__(self, person: Person, holder: Person, number: str):
+        super().__init__(_l("该证件号码已被系统中的其他人员使用，请联系注册管理中心核实。"), field="id_number")
+        self.person = person
+        self.holder = holder
+        self.masked_number = mask_id_number(number)
+
+
+def record_number_held_elsewhere(error: NumberHeldElsewhere, staff: Staff, *, path: str, method: str,
+                                 ip: str | None) -> None:
+    """The ``access.denied`` audit row of a correction that named another body's holder's number (the caller
+    commits it, whatever becomes of the request)."""
+    person = error.person
+    summary = (f"{staff.username} 为 {person.name}（{person.masked_id_number}）提交证件信息更正时填写的新证件号码 "
+               f"{error.masked_number} 属于其他注册机构的人员")
+    record("access.denied", summary, staff=staff, target=error.holder, body_id=staff.body_id,
+           data={"path": path, "method": method, "person_id": person.id}, ip=ip)
+
+
+def _check_unique(person: Person, changes: dict, staff: Staff) -> None:
+    """The new 证件类型 + 证件号码 must not belong to someone else. The holder is named only to staff who may see
+    them (central staff, or a reviewer of the holder's body)."""
     if "id_number" not in changes and "id_type" not in changes:
         return
     id_type = _resulting(person, changes, "id_type")
     number = _resulting(person, changes, "id_number")
     holder = db.session.scalar(select(Person).where(Person.id_type == id_type, Person.id_number == number,
                                                     Person.id != person.id))
-    if holder is not None:
-        raise DomainError(_l("新证件号码 %(number)s 已被系统中的其他人员（%(name)s）使用，不能更正为该号码。"
-                             "请核实证件后再处理。", number=mask_id_number(number), name=holder.name),
-                          field="id_number")
+    if holder is None:
+        return
+    if not in_scope(holder, staff):
+        raise NumberHeldElsewhere(person, holder, number)
+    raise DomainError(_l("新证件号码 %(number)s 已被系统中的其他人员（%(name)s）使用，不能更正为该号码。"
+                         "请核实证件后再处理。", number=mask_id_number(number), name=holder.name), field="id_number")
 
 
 def pending_for(person: Person) -> IdentityCorrection | None:
@@ -205,14 +231,15 @@ def file_correction(person: Person, staff: Staff, new_values: dict, *, reason: s
     """A registration body files a correction request for one of its applicants (guide 七.3, first half).
 
     ``new_values`` maps fields to the values on the applicant's documents; fields equal to the record are ignored,
-    and a request that changes nothing is refused. Raises DomainError (with ``field``) and NotFound.
+    and a request that changes nothing is refused. Raises DomainError (with ``field``; ``NumberHeldElsewhere``, to
+    be audit-logged, for a number held in another body) and NotFound.
     """
     if not in_scope(person, staff):
         raise NotFound(_l("人员不存在。"))
     if pending_for(person) is not None:
         raise DomainError(_l("该人员已有一份待注册管理中心审核的更正申请，请等待答复后再提交。"))
     changes = _changes(person, new_values)
-    _check_unique(person, changes)
+    _check_unique(person, changes, staff)
     _check_consistency(person, changes)
     reason = (reason or "").strip()
     if not reason:
@@ -273,7 +300,7 @@ def apply_correction(correction: IdentityCorrection, staff: Staff, now: datetime
         if _current(person, field) != change["old"]:
             raise DomainError(_l("提交申请后，该人员的%(field)s已发生变化，请不予更正并请注册机构重新提交。",
                                  field=FIELD_LABELS[field]))
-    _check_unique(person, changes)
+    _check_unique(person, changes, staff)
     _check_consistency(person, changes)
     _claim(correction, CorrectionStatus.APPLIED)
     for field, change in changes.items():

@@ -41,6 +41,7 @@ from ...validators import (
 )
 from ..errors import DomainError, NotFound
 from ..review import transitions
+from ..review.queue import parse_id
 from .fields import optional, required, text
 from .window import RenewalRules, check_eligibility
 
@@ -261,10 +262,8 @@ def clean_employer(data: dict, certificate: Certificate | None) -> dict:
     required(values, "contact_person", _l("联系人"), 50)
     if not _PHONE_RE.fullmatch(values["contact_phone"]):
         raise DomainError(_l("请填写正确的联系电话。"), field="contact_phone")
-    try:
-        body = db.session.get(Body, int(data.get("body_id") or 0))
-    except (TypeError, ValueError):
-        body = None
+    body_id = parse_id(data.get("body_id"))  # None for anything no record can have (a huge number overflows)
+    body = db.session.get(Body, body_id) if body_id is not None else None
     if body is None or body.is_central:
         raise DomainError(_l("请选择受理初审的注册机构。"), field="body_id")
     if body.kind is BodyKind.DEPARTMENT and certificate is not None and body.category is not None \
