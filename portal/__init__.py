@@ -25,13 +25,14 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
 
 def register_proxy(app: Flask) -> None:
-    """Behind N reverse proxies (``PORTAL_PROXY_COUNT``), trust their X-Forwarded-* headers, so that rate limits
-    and audit rows see the client's address rather than the proxy's."""
+    """Behind N reverse proxies (``PORTAL_PROXY_COUNT``), trust their X-Forwarded-* headers when the request comes
+    from one of them (``PORTAL_TRUSTED_PROXIES``), so that rate limits and audit rows see the client's address
+    rather than the proxy's, and nobody else can choose it."""
     count = app.config["PROXY_COUNT"]
     if count:
-        from werkzeug.middleware.proxy_fix import ProxyFix
+        from .core import TrustedProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, count, app.config["TRUSTED_PROXIES"])
 
 
 def register_extensions(app: Flask) -> None:

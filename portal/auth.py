@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, g, session
 from flask_babel import lazy_gettext as _l
 
 from .clock import utcnow
@@ -14,7 +14,13 @@ _MODELS = {"p": Person, "s": Staff}
 
 
 def load_user(user_id: str):
-    """The account of a session cookie, if its token is still the live one and it has not been idle too long."""
+    """The account of a session cookie, if its token is still the live one and it has not been idle too long.
+
+    While the database is unreachable the failure propagates to the 503 page (portal/errors.py), which marks the
+    request so that rendering that page loads nobody: it is shown as to a visitor, and the session is kept.
+    """
+    if g.get("database_unavailable"):
+        return None
     try:
         kind, pk, token = user_id.split(":", 2)
         model = _MODELS[kind]

@@ -10,7 +10,18 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import timedelta
+from ipaddress import ip_network
 from pathlib import Path
+
+#: how to make a SECRET_KEY, quoted by the errors that ask for one
+KEY_RECIPE = 'python -c "import secrets; print(secrets.token_hex(32))"'
+#: values seen in examples and tests, never a production key
+WEAK_SECRET_KEYS = frozenset({"test-secret-key-not-for-production"})
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or wrong; the message names the environment variable and how to set it."""
 
 
 class Config:
@@ -19,6 +30,8 @@ class Config:
     ENV_NAME = "base"
     SQLALCHEMY_DATABASE_URI: str | None = None  # filled by load_config (instance folder SQLite)
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: seconds to wait for PostgreSQL to accept a connection before the request answers 503
+    DATABASE_CONNECT_TIMEOUT = 5
     SECRET_KEY: str | None = None
 
     # Sessions: idle logout after IDLE_TIMEOUT_MINUTES (guide 七.5); no remember-me cookie.
@@ -62,6 +75,10 @@ class Config:
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
 
     PROXY_COUNT = 0  #: reverse proxies in front of the app (nginx: 1), for the client address
+    #: addresses or networks of those proxies: only their X-Forwarded-* headers are believed
+    TRUSTED_PROXIES: tuple[str, ...] | list[str] | str = ("127.0.0.1", "::1")
+    #: level of the portal's log (``portal`` and ``portal.*``); None leaves Flask's default (warnings and errors)
+    LOG_LEVEL: str | None = None
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
 
@@ -71,10 +88,12 @@ class DevelopmentConfig(Config):
 
     ENV_NAME = "development"
     MAIL_BACKEND = "log"
+    LOG_LEVEL = "INFO"  # the log mail backend's messages (reset links) appear in the console of ``make run``
 
 
 class ProductionConfig(Config):
-    """gunicorn behind a proxy: refuses to start without SECRET_KEY and DATABASE_URL."""
+    """gunicorn behind an HTTPS proxy: refuses to start without DATABASE_URL and a strong SECRET_KEY; session
+    cookies are Secure (``PORTAL_SESSION_COOKIE_SECURE=false`` for a test lab without HTTPS)."""
 
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
@@ -99,9 +118,9 @@ def load_config(app, config: type[Config] | dict | None) -> None:
     overrides: dict = {}
     if isinstance(config, dict):
         overrides = config
-        config = CONFIGS[overrides.get("ENV_NAME", "test")]
+        config = _named_config(overrides.get("ENV_NAME", "test"))
     if config is None:
-        config = CONFIGS[os.environ.get("PORTAL_ENV", "development")]
+        config = _named_config(os.environ.get("PORTAL_ENV", "development"))
     app.config.from_object(config)
     app.config.from_prefixed_env("PORTAL")
     for plain in ("SECRET_KEY", "REDIS_URL"):
@@ -116,15 +135,58 @@ def load_config(app, config: type[Config] | dict | None) -> None:
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=app.config["IDLE_TIMEOUT_MINUTES"])
 
+    app.config["TRUSTED_PROXIES"] = _networks(app.config["TRUSTED_PROXIES"])
+    if app.config.get("LOG_LEVEL"):
+        app.logger.setLevel(str(app.config["LOG_LEVEL"]).upper())
+
     if config is ProductionConfig:
-        missing = [key for key in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI") if not app.config.get(key)]
-        if missing:
-            raise RuntimeError(f"Production configuration is missing: {', '.join(missing)}")
+        _check_production(app)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'portal.sqlite3'}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        connect_args = {"connect_timeout": app.config["DATABASE_CONNECT_TIMEOUT"], **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
+
+
+def _named_config(name: str) -> type[Config]:
+    """The settings of ``PORTAL_ENV``."""
+    if name not in CONFIGS:
+        raise ConfigurationError(f"PORTAL_ENV={name!r} is not an environment: use one of {', '.join(CONFIGS)}")
+    return CONFIGS[name]
+
+
+def _networks(value) -> list[str]:
+    """TRUSTED_PROXIES as a list of checked networks: a JSON list, or addresses and CIDRs separated by commas."""
+    items = value.replace(",", " ").split() if isinstance(value, str) else list(value)
+    try:
+        return [str(ip_network(item, strict=False)) for item in items]
+    except ValueError as error:
+        raise ConfigurationError(f"PORTAL_TRUSTED_PROXIES: {error} (give addresses or networks such as "
+                                 f"10.0.0.5 or 10.0.0.0/24, separated by commas)") from None
+
+
+def _check_production(app) -> None:
+    """Refuse to start without a database or with a guessable key; say what the session cookies need."""
+    required = {"SQLALCHEMY_DATABASE_URI": "DATABASE_URL (e.g. postgresql+psycopg://portal:PASSWORD@HOST/portal)",
+                "SECRET_KEY": f"SECRET_KEY (make one with: {KEY_RECIPE})"}
+    missing = [hint for key, hint in required.items() if not app.config.get(key)]
+    if missing:
+        raise ConfigurationError(f"Production configuration is missing: {'; '.join(missing)}")
+    key = str(app.config["SECRET_KEY"])
+    if len(key) < MIN_SECRET_KEY_LENGTH or key in WEAK_SECRET_KEYS or len(set(key)) < 8:
+        raise ConfigurationError(f"SECRET_KEY is too weak for production: it signs the session cookies, so use at "
+                                 f"least {MIN_SECRET_KEY_LENGTH} random characters, e.g. from: {KEY_RECIPE}")
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        app.logger.warning("Session cookies are Secure: serve the portal over HTTPS (the reverse proxy); over plain "
+                           "HTTP browsers drop them and no form or login works. For a test lab without HTTPS set "
+                           "PORTAL_SESSION_COOKIE_SECURE=false.")
+    else:
+        app.logger.warning("Session cookies are not Secure (PORTAL_SESSION_COOKIE_SECURE=false): they travel over "
+                           "plain HTTP, which is for a test lab only.")
 
 
 def _instance_secret_key(instance: Path) -> str:

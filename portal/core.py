@@ -1,10 +1,17 @@
-"""Pages of the whole site: language switch and a health check."""
+"""Pages of the whole site: language switch, health and readiness checks, and what guards every request (security
+headers, same-origin forms, the trusted reverse proxies)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from collections.abc import Iterable
+from ipaddress import ip_address, ip_network
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, redirect, request, session, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import limiter
 
@@ -53,22 +60,98 @@ def favicon():
 
 @bp.get("/healthz")
 def healthz():
-    """Liveness probe for the load balancer (and the baseline endpoint of the benchmarks)."""
+    """Liveness probe for the load balancer (and the baseline endpoint of the benchmarks): the process answers;
+    it touches neither the database nor Redis."""
     return {"status": "ok"}
 
 
-#: Inline event handlers are used by a few confirmation buttons and Flask-Admin, so scripts stay 'self' +
-#: inline; everything else is locked to this site, and no other site may frame the portal.
+@bp.get("/readyz")
+def readyz():
+    """Readiness probe: 200 when the database (and Redis, when ``REDIS_URL`` is set) answer; otherwise 503 and
+    which of them does not."""
+    checks = {"database": _database_check()}
+    if current_app.config.get("REDIS_URL"):
+        checks["redis"] = _redis_check(current_app.config["REDIS_URL"])
+    ready = all(state == "ok" for state in checks.values())
+    response = {"status": "ok" if ready else "unavailable", "checks": checks}
+    return response, 200 if ready else 503, {"Cache-Control": "no-store"}
+
+
+def _database_check() -> str:
+    import sqlalchemy as sa
+
+    from .extensions import db
+
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as error:
+        current_app.logger.warning("Readiness: the database is unreachable: %s", getattr(error, "orig", None) or error)
+        return "unreachable"
+    return "ok"
+
+
+def _redis_check(url: str) -> str:
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        current_app.logger.warning("Readiness: Redis is unreachable: %s", error)
+        return "unreachable"
+    finally:
+        client.close()
+    return "ok"
+
+
+#: Scripts come only from this site's files (portal/static/js/, Flask-Admin's static files): no inline script
+#: or event handler runs. Styles may still be inline (the console's frame, Flask-Admin's widgets); everything else
+#: is locked to this site, and no other site may frame the portal.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                           "script-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'self'; "
+                           "script-src {scripts}; object-src 'none'; base-uri 'self'; "
                            "form-action 'self'; frame-ancestors 'none'")
+#: Flask-Admin's filter menu writes onclick="return false;" on each item (its own script handles the click): on
+#: the console's pages that one no-op handler is allowed by its hash, and no other inline code
+CONSOLE_NOOP_HANDLER = "return false;"
+_NOOP_HASH = base64.b64encode(hashlib.sha256(CONSOLE_NOOP_HANDLER.encode()).digest()).decode()
+SITE_POLICY = CONTENT_SECURITY_POLICY.format(scripts="'self'")
+CONSOLE_POLICY = CONTENT_SECURITY_POLICY.format(scripts=f"'self' 'unsafe-hashes' 'sha256-{_NOOP_HASH}'")
+
+#: requests that change something, which must come from a page of this site
+STATE_CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@bp.before_app_request
+def same_origin_only() -> None:
+    """A form posted from another site is refused (the Chinese 400 page), over HTTPS and plain HTTP alike.
+    Browsers name the posting page's origin in ``Origin`` (and its address in ``Referer``): a present
+    ``Origin`` must be this site; without one, a present ``Referer`` must be. ``Origin: null`` names no site
+    (a page with ``Referrer-Policy: no-referrer`` such as 设置新密码, a sandboxed frame), so it counts as
+    absent. A request with neither header relies on the CSRF token alone."""
+    if request.method not in STATE_CHANGING_METHODS:
+        return
+    origin = request.headers.get("Origin")
+    if origin not in (None, "null"):
+        header, source = "Origin", origin
+    else:
+        header, source = "Referer", request.headers.get("Referer")
+    if source is not None and _authority(urlsplit(source).netloc) != _authority(request.host):
+        raise CSRFError(f"{header} {source!r} is not this site ({request.host})")
+
+
+def _authority(netloc: str) -> str:
+    """Host and port as compared for "same site": lower case, without the default port of http or https (the
+    scheme is not compared, so a TLS proxy that does not forward it still works)."""
+    return netloc.lower().removesuffix(":80").removesuffix(":443")
 
 
 @bp.after_app_request
 def security_headers(response: Response) -> Response:
     """Headers every page gets; pages of a logged-in user are never stored by the browser or a proxy, so the
     back button after 安全退出 shows nothing personal."""
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    console = request.path.startswith("/reviewer")
+    response.headers.setdefault("Content-Security-Policy", CONSOLE_POLICY if console else SITE_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -90,3 +173,29 @@ def template_helpers() -> dict:
         "get_locale": get_locale,
         "mask_id": mask_id_number,
     }
+
+
+class TrustedProxyFix:
+    """WSGI middleware: werkzeug's ProxyFix (``count`` proxies) for requests that arrive from one of the
+    ``trusted`` addresses or networks (``PORTAL_TRUSTED_PROXIES``), or over a Unix socket; anyone else's
+    X-Forwarded-* headers are ignored, so a client that reaches the app directly cannot choose the address the
+    rate limits and the audit log see."""
+
+    def __init__(self, wsgi_app, count: int, trusted: Iterable[str]):
+        self.direct = wsgi_app
+        self.proxied = ProxyFix(wsgi_app, x_for=count, x_proto=count, x_host=count)
+        self.trusted = [ip_network(network, strict=False) for network in trusted]
+
+    def is_trusted(self, remote_addr: str | None) -> bool:
+        if not remote_addr:
+            return remote_addr == ""  # a Unix socket: only a local process (the proxy) can connect
+        try:
+            address = ip_address(remote_addr)
+        except ValueError:
+            return False
+        address = getattr(address, "ipv4_mapped", None) or address  # ::ffff:127.0.0.1 from a dual-stack socket
+        return any(address in network for network in self.trusted)
+
+    def __call__(self, environ, start_response):
+        app = self.proxied if self.is_trusted(environ.get("REMOTE_ADDR")) else self.direct
+        return app(environ, start_response)

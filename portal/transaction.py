@@ -6,9 +6,14 @@ nothing is half-saved while the page is shown again with the message.
 
 from __future__ import annotations
 
-from flask import Flask, Response, g
+from flask import Flask, Response, current_app, g
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from .extensions import db
+
+#: what SQLAlchemy raises when the database cannot be reached: the server is down or refuses connections, the
+#: connection was dropped mid-request, or the database is gone (portal/errors.py answers these with the 503 page)
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 def rollback_only() -> None:
@@ -17,11 +22,21 @@ def rollback_only() -> None:
     g.rollback_only = True
 
 
+def discard_changes() -> None:
+    """Roll back this request's changes; when the database has gone away there is nothing left to roll back, and
+    the dead connection is released instead (the pool's pre-ping replaces it once the database is back)."""
+    try:
+        db.session.rollback()
+    except DATABASE_UNAVAILABLE as error:
+        current_app.logger.warning("Rollback failed, the database is unreachable: %s", error.orig or error)
+        db.session.close()
+
+
 def init_transactions(app: Flask) -> None:
     @app.after_request
     def commit_or_rollback(response: Response) -> Response:
         if g.get("rollback_only") or response.status_code >= 400:
-            db.session.rollback()
+            discard_changes()
         else:
             db.session.commit()
         return response

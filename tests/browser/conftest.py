@@ -56,20 +56,35 @@ def live_server(app) -> Iterator[str]:
     thread.join(timeout=5)
 
 
+def watch_content_security_policy(page, violations: list[str]) -> None:
+    """Collect what Chromium refuses under the Content-Security-Policy (an inline script or handler, a
+    ``javascript:`` URL, a foreign resource): each is a behaviour of the page that silently does not run."""
+    def on_console(message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            violations.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+
+
 @pytest.fixture
 def page(browser, live_server):
-    """A fresh browser context (its own cookies) at desktop size, with ``base_url`` set to the live server."""
+    """A fresh browser context (its own cookies) at desktop size, with ``base_url`` set to the live server. The
+    test fails when the page broke the Content-Security-Policy."""
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(10_000)
+    violations: list[str] = []
+    watch_content_security_policy(page, violations)
     yield page
     context.close()
+    assert not violations, "\n".join(violations)
 
 
 @pytest.fixture
 def new_page(browser, live_server):
     """Factory for further independent browser sessions (a second tab in another browser, a phone)."""
     contexts = []
+    violations: list[str] = []
 
     def make(width: int = 1280, height: int = 900):
         context = browser.new_context(base_url=live_server, viewport={"width": width, "height": height},
@@ -77,11 +92,13 @@ def new_page(browser, live_server):
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
+        watch_content_security_policy(page, violations)
         return page
 
     yield make
     for context in contexts:
         context.close()
+    assert not violations, "\n".join(violations)
 
 
 def screenshot(page, name: str) -> Path:

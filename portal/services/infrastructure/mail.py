@@ -71,7 +71,8 @@ def _send_smtp(message: EmailMessage, config: Mapping[str, object]) -> None:
 
 
 def _log_message(message: EmailMessage) -> None:
-    """Development backend: write the whole message, readable, to the log."""
+    """Development backend: write the whole message, readable, to the log, at INFO: development's LOG_LEVEL
+    (portal/config.py) lets that reach the console of ``make run``, so a reset link can be followed."""
     current_app.logger.info(
         "Mail (log backend)\nFrom: %s\nTo: %s\nSubject: %s\n\n%s",
         message["From"],
