@@ -19,8 +19,9 @@ bp = Blueprint("core", __name__)
 
 
 def safe_next(target: str | None, fallback: str) -> str:
-    """``target`` when it is a path on this site, otherwise ``fallback`` (no open redirect)."""
-    if target:
+    """``target`` when it is a path on this site, otherwise ``fallback`` (no open redirect, and no control
+    character, which a Location header may not carry)."""
+    if target and not any(ord(char) < 32 or ord(char) == 127 for char in target):
         parts = urlsplit(target)
         local = not parts.scheme and not parts.netloc and target.startswith("/")
         if local and not target.startswith("//") and "\\" not in target:

@@ -314,3 +314,11 @@ def test_generated_input_never_fails_for_an_applicant(app, client, renewing, tar
     token, passing = renewing
     send_generated(app, client, target, data, passing, token)
 
+
+
+@pytest.mark.parametrize("next_path", ["/%0a", "/applicant/%0d%0aSet-Cookie:x=1", "/%00", "/%7f"])
+def test_a_control_character_in_next_is_not_followed(client, next_path):
+    """The language switch (and the login form's next) go to the home page instead of failing on the header."""
+    response = client.get(f"/lang/en?next={next_path}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
