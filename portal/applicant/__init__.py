@@ -7,7 +7,7 @@ public_bp = Blueprint("public", __name__, template_folder="templates")
 bp = Blueprint("applicant", __name__, url_prefix="/applicant", template_folder="templates")
 
 # The view modules, each adding its routes to its blueprint; then the one gate of the applicant's pages.
-from . import (  # noqa: E402
+from . import (  # noqa: E402, F401
     account,  # 个人页面, 修改密码, 首次登录补全信息, 更新身份证号
     auth,  # 注册申请登录, 安全退出, 设置密码, 忘记密码
     guards,
@@ -17,5 +17,4 @@ from . import (  # noqa: E402
     renewal_records,  # 延续注册 steps 3 and 4: CE entries, work history
 )
 
-VIEW_MODULES = (account, auth, public, renewal, renewal_history, renewal_records)
 bp.before_request(guards.applicant_gate)

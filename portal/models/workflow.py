@@ -84,15 +84,12 @@ class Transition:
         return self.actor is not Actor.APPLICANT
 
 
+_SUBMITTED = N_("您的延续注册申请（申请编号 %(number)s）已上报。请导出并打印延续注册申请表，"
+                "加盖聘用单位公章后，与其他申请材料一并报送%(body)s进行初审。")
+
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition(
-        "submit", frozenset({S.DRAFT}), S.SUBMITTED, Actor.APPLICANT, _l("上报"),
-        notice=N_("您的延续注册申请（申请编号 %(number)s）已上报。请导出并打印延续注册申请表，"
-                  "加盖聘用单位公章后，与其他申请材料一并报送%(body)s进行初审。")),
-    Transition(
-        "resubmit", frozenset({S.RETURNED}), S.SUBMITTED, Actor.APPLICANT, _l("重新上报"),
-        notice=N_("您的延续注册申请（申请编号 %(number)s）已上报。请导出并打印延续注册申请表，"
-                  "加盖聘用单位公章后，与其他申请材料一并报送%(body)s进行初审。")),
+    Transition("submit", frozenset({S.DRAFT}), S.SUBMITTED, Actor.APPLICANT, _l("上报"), notice=_SUBMITTED),
+    Transition("resubmit", frozenset({S.RETURNED}), S.SUBMITTED, Actor.APPLICANT, _l("重新上报"), notice=_SUBMITTED),
     Transition(
         "withdraw", frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED}), S.WITHDRAWN, Actor.APPLICANT, _l("撤回"),
         notice=N_("您已撤回延续注册申请（申请编号 %(number)s）。")),
@@ -122,9 +119,9 @@ TRANSITIONS: tuple[Transition, ...] = (
 TRANSITIONS_BY_NAME = {transition.name: transition for transition in TRANSITIONS}
 
 
-def transitions_from(status: ApplicationStatus, actor: Actor | None = None) -> list[Transition]:
-    """The transitions that leave ``status`` (taken by ``actor``, when given), in table order."""
-    return [t for t in TRANSITIONS if status in t.sources and (actor is None or t.actor is actor)]
+def transitions_from(status: ApplicationStatus) -> list[Transition]:
+    """The transitions that leave ``status``, in table order."""
+    return [t for t in TRANSITIONS if status in t.sources]
 
 
 def _sources(*names: str) -> frozenset[ApplicationStatus]:
@@ -139,8 +136,6 @@ FINAL_STATUSES = frozenset(S) - OPEN_STATUSES
 EDITABLE_STATUSES = _sources("submit", "resubmit")
 #: statuses the applicant may still withdraw (撤回): no reviewer has decided on them
 WITHDRAWABLE_STATUSES = _sources("withdraw")
-#: statuses waiting for a registration body's or the center's decision
-AWAITING_DECISION = frozenset().union(*(t.sources for t in TRANSITIONS if t.is_decision))
 
 
 def status_in_sql(statuses: frozenset[ApplicationStatus], column: str = "status") -> sa.TextClause:

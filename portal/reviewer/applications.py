@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import Application, ApplicationStatus, Category
 from ..models.workflow import TRANSITIONS_BY_NAME, Actor
 from ..services.review import queue as review_queue
+from ..services.review.transitions import available
 from ..validators import mask_id_number
 from .forms import DecisionForm
 from .gate import ChoiceFilter, LocalDateBetweenFilter, ReviewerModelView, attempt, current_staff, deny
@@ -129,7 +130,7 @@ class ApplicationView(ReviewerModelView):
         from ..services.documents.application_form import render_form_html
 
         forms = []  # (transition, form): the decisions of the table this staff member may take now
-        for transition in review_queue.decisions_for(application, current_staff()):
+        for transition in available(application, staff=current_staff()):
             if transition.name == failed_decision and failed is not None:
                 form = failed
             else:
@@ -164,8 +165,9 @@ class ApplicationView(ReviewerModelView):
                 back=url_for(".details_view", id=application.id), form=form,
                 show_form=lambda: self._render_detail(db.session.get(Application, application.id), form, decision))
         flash(transition.done, "success")
-        subject, body = review_queue.decision_mail(application)
-        mail_applicant(application.person, subject, body, staff, target=application)
+        if transition.mail:
+            subject, body = review_queue.decision_mail(application)
+            mail_applicant(application.person, subject, body, staff, target=application)
         return redirect(url_for(".details_view", id=application.id))
 
     @expose("/pdf/")

@@ -19,10 +19,10 @@ from ...models import (
     Person,
     WorkHistory,
 )
-from ..errors import DomainError, NotFound
+from ..errors import DomainError
 from .fields import optional, period, required, text
 from .window import RenewalRules
-from .wizard import complete_step, require_editable
+from .wizard import complete_step, get_owned, require_editable
 
 MAX_HOURS_PER_ENTRY = 200
 
@@ -45,10 +45,7 @@ def clean_education(data: dict, today: date) -> dict:
     return values
 
 def get_education(person: Person, entry_id: int) -> ContinuingEducation:
-    entry = db.session.get(ContinuingEducation, entry_id)
-    if entry is None or entry.person_id != person.id:
-        raise NotFound(_l("记录不存在。"))
-    return entry
+    return get_owned(ContinuingEducation, entry_id, person, _l("记录不存在。"))
 
 
 def work_rows(person: Person) -> list[WorkHistory]:
@@ -87,10 +84,7 @@ def _describe(row) -> str:
                   end=row.end_date.isoformat(), employer=row.employer_name))
 
 def get_work(person: Person, row_id: int) -> WorkHistory:
-    row = db.session.get(WorkHistory, row_id)
-    if row is None or row.person_id != person.id:
-        raise NotFound(_l("记录不存在。"))
-    return row
+    return get_owned(WorkHistory, row_id, person, _l("记录不存在。"))
 
 
 # --- step 3: 继续教育信息 -----------------------------------------------------------------------------

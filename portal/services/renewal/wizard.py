@@ -74,10 +74,16 @@ def open_application(person: Person) -> Application | None:
 
 def get_own_application(application_id: int, person: Person) -> Application:
     """An application of ``person``; NotFound for anyone else's (answered 404)."""
-    application = db.session.get(Application, application_id)
-    if application is None or application.person_id != person.id:
-        raise NotFound(_l("申请不存在。"))
-    return application
+    return get_owned(Application, application_id, person, _l("申请不存在。"))
+
+
+def get_owned(model, record_id: int, person: Person, missing):
+    """The ``model`` row ``record_id`` when it belongs to ``person``; NotFound(``missing``) for a missing one and
+    for anyone else's alike."""
+    record = db.session.get(model, record_id)
+    if record is None or record.person_id != person.id:
+        raise NotFound(missing)
+    return record
 
 
 def applications_of(person: Person) -> list[Application]:

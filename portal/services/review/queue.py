@@ -17,10 +17,9 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import Application, ApplicationStatus, CorrectionStatus, IdentityCorrection, Person, Staff
-from ...models.workflow import Transition
 from ..errors import DomainError, NotFound
 from ..infrastructure.audit import record
-from .transitions import available, perform
+from .transitions import perform
 
 #: the column that places each record under a registration body's jurisdiction
 SCOPE_COLUMNS = {
@@ -90,11 +89,6 @@ def pending_counts(staff: Staff) -> dict[str, int]:
 # --- decisions ------------------------------------------------------------------------------------------------
 
 
-def decisions_for(application: Application, staff: Staff) -> list[Transition]:
-    """The decisions (transitions of the table) this staff member may take on the application now."""
-    return available(application, staff=staff)
-
-
 def decide(application: Application, staff: Staff, decision: str, reason: str | None, now: datetime, *,
            expected_version: int | None = None) -> Application:
     """Record a 初审 or 审批 decision (a transition of the table, by name) through its service function, which
@@ -143,8 +137,7 @@ def decision_mail(application: Application) -> tuple[str, str]:
     status = application.status
     lines = [f"{application.person.name}：", "",
              f"您的{application.kind.label}申请（申请编号 {application.number}）的审核结果：{status.label}。"]
-    if application.last_reason and status in (ApplicationStatus.RETURNED, ApplicationStatus.INITIAL_REJECTED,
-                                              ApplicationStatus.REFUSED):
+    if application.last_reason:  # the current decision's reason, set only by the transitions that require one
         lines += ["", "理由：", application.last_reason]
     if status is ApplicationStatus.RETURNED:
         lines += ["", "请登录注册管理系统，按上述意见修改后重新上报。"]
