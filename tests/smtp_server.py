@@ -7,6 +7,7 @@ Use it from any test module::
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -32,6 +33,15 @@ class SmtpServer:
     raw: list[bytes] = field(default_factory=list)
     #: (MAIL FROM, RCPT TO list) of each received message.
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> list[Message]:
+        """The messages once ``count`` have arrived (mail that leaves after the response, as 忘记密码's does, reaches
+        the server a moment after the page); fails after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(self.messages) == count, f"{len(self.messages)} messages, expected {count}"
+        return self.messages
 
     def clear(self) -> None:
         """Forget the messages received so far."""
