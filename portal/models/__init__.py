@@ -4,6 +4,7 @@ from .accounts import CaptchaChallenge, Notice, PasswordResetToken
 from .applications import Application, ApplicationEvent, ApplicationKind, ContinuingEducation, WorkHistory
 from .audit import AuditLog
 from .bodies import CENTRAL_BODY_CODE, Body, Employer
+from .calendar import CalendarDay
 from .certificates import Certificate, CertificateStatus
 from .codes import BodyKind, Category, EmployerKind, IdType
 from .content import Announcement, Document, DocumentKind
@@ -15,7 +16,7 @@ from .workflow import OPEN_STATUSES, ApplicationStatus
 __all__ = [
     "OPEN_STATUSES", "CENTRAL_BODY_CODE",
     "Announcement", "Application", "ApplicationEvent", "ApplicationKind", "ApplicationStatus", "AuditLog",
-    "Body", "BodyKind", "CaptchaChallenge", "Category", "Certificate", "CertificateStatus", "ContinuingEducation",
-    "CorrectionStatus", "Document", "DocumentKind", "Employer", "EmployerKind", "ExamRecord", "IdType",
-    "IdentityCorrection", "Notice", "PasswordResetToken", "Person", "Staff", "StaffRole", "WorkHistory",
+    "Body", "BodyKind", "CalendarDay", "CaptchaChallenge", "Category", "Certificate", "CertificateStatus",
+    "ContinuingEducation", "CorrectionStatus", "Document", "DocumentKind", "Employer", "EmployerKind", "ExamRecord",
+    "IdType", "IdentityCorrection", "Notice", "PasswordResetToken", "Person", "Staff", "StaffRole", "WorkHistory",
 ]
