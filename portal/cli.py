@@ -24,18 +24,54 @@ MAX_ERRORS_SHOWN = 200
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(kind: str, path: Path) -> None:
     """Load a UTF-8 CSV file (header row; BOM allowed). All or nothing: bad rows are listed and nothing is saved."""
+    bar = ProgressBar() if sys.stderr.isatty() else None
     try:
-        result = import_csv(kind, path.read_bytes())
+        with path.open("rb") as stream:
+            result = import_csv(kind, stream, progress=bar)
     except ImportFailed as failure:
         db.session.rollback()
+        if bar is not None:
+            bar.finish()
         for error in failure.errors[:MAX_ERRORS_SHOWN]:
             click.echo(str(error), err=True)
-        if len(failure.errors) > MAX_ERRORS_SHOWN:
-            click.echo(f"……另有 {len(failure.errors) - MAX_ERRORS_SHOWN} 处错误未列出", err=True)
-        click.echo(f"导入失败：{len(failure.errors)} 处错误，文件中的数据均未导入。", err=True)
+        if failure.total > MAX_ERRORS_SHOWN:
+            click.echo(f"……另有 {failure.total - MAX_ERRORS_SHOWN} 处错误未列出", err=True)
+        click.echo(f"导入失败：{failure.total} 处错误，文件中的数据均未导入。", err=True)
         sys.exit(1)
     db.session.commit()
+    if bar is not None:
+        bar.finish()
     click.echo(f"导入成功：新增 {result.created} 条，更新 {result.updated} 条。")
+
+
+class ProgressBar:
+    """One line on the terminal, redrawn at most 5 times a second: bar, rows, rows per second and time left."""
+
+    def __init__(self):
+        self.started = self.drawn = time.monotonic()
+        self.shown = False
+
+    def __call__(self, rows: int, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if now - self.drawn < 0.2 and done != total:
+            return
+        self.drawn = now
+        elapsed = max(now - self.started, 1e-6)
+        rate = rows / elapsed
+        if total:
+            fraction = min(done / total, 1.0)
+            left = elapsed * (1 - fraction) / fraction if fraction else 0
+            filled = int(fraction * 30)
+            line = (f"[{'#' * filled}{'.' * (30 - filled)}] {fraction:4.0%}  {rows:,} 行  {rate:,.0f} 行/秒  "
+                    f"剩余 {int(left) // 60}:{int(left) % 60:02d}")
+        else:
+            line = f"{rows:,} 行  {rate:,.0f} 行/秒"
+        click.echo(f"\r{line}\x1b[K", err=True, nl=False)
+        self.shown = True
+
+    def finish(self) -> None:
+        if self.shown:
+            click.echo("", err=True)
 
 
 @click.command("create-staff")

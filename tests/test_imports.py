@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from portal.applicant.forms import CompleteProfileForm
 from portal.applicant.renewal_forms import PersonalForm
-from portal.models import Body, Category, Certificate, Employer, ExamRecord, Person
+from portal.models import AuditLog, Body, Category, Certificate, Employer, ExamRecord, Person
 from portal.services.data.imports import COLUMNS, ImportFailed, import_csv
 from portal.validators import make_credit_code, make_resident_id
 
@@ -196,3 +196,108 @@ def test_exam_record_year_is_checked(db):
     with pytest.raises(ImportFailed) as failure:
         import_csv("exam-records", data.encode())
     assert [(e.line, e.column) for e in failure.value.errors] == [(2, "exam_year")]
+
+
+def test_validate_only_checks_and_counts_but_writes_nothing(db):
+    import_csv("registered", csv_bytes([registered_row(1)]))
+    db.session.commit()
+    result = import_csv("registered", csv_bytes([registered_row(i) for i in range(1, 4)]), validate_only=True)
+    assert (result.created, result.updated, result.rows, result.validated_only) == (2, 1, 3, True)
+    db.session.commit()
+    assert count(db, Person) == 1
+    assert count(db, Certificate) == 1
+    assert db.session.scalars(select(AuditLog.action)).all() == ["import.registered"]
+    rows = [registered_row(1), registered_row(2).replace(",男,", ",M,")]
+    with pytest.raises(ImportFailed) as failure:
+        import_csv("registered", csv_bytes(rows), validate_only=True)
+    assert [str(error) for error in failure.value.errors] == ["第3行 gender：性别应为“男”或“女”"]
+
+
+def test_a_file_object_is_streamed_with_progress(db, tmp_path):
+    path = tmp_path / "registered.csv"
+    path.write_bytes(csv_bytes([registered_row(i) for i in range(25_000)], bom=True))
+    calls = []
+    with path.open("rb") as stream:
+        result = import_csv("registered", stream, progress=lambda rows, done, total: calls.append((rows, done, total)))
+    db.session.commit()
+    assert result.created == 25_000
+    assert count(db, Certificate) == 25_000
+    size = path.stat().st_size
+    assert [rows for rows, _, _ in calls] == [10_000, 20_000, 25_000]
+    assert calls[-1] == (25_000, size, size)
+    assert 0 < calls[0][1] < calls[1][1] < size
+
+
+def test_a_certificate_of_someone_else_is_refused_and_nothing_loads(db):
+    import_csv("registered", csv_bytes([registered_row(1)]))
+    db.session.commit()
+    other = registered_row(2).replace("ZA0000000002", "ZA0000000001")
+    with pytest.raises(ImportFailed) as failure:
+        import_csv("registered", csv_bytes([registered_row(3), other]))
+    db.session.rollback()
+    assert [str(error) for error in failure.value.errors] == ["第3行 certificate_no：该执业证编号已属于另一人员"]
+    assert count(db, Person) == 1
+
+
+def test_one_person_with_two_certificates_in_one_file(db):
+    first = registered_row(1)
+    second = registered_row(1).replace("ZA0000000001", "ZA0000000099").replace("人员1", "人员一")
+    result = import_csv("registered", csv_bytes([first, second]))
+    db.session.commit()
+    assert (result.created, result.updated) == (1, 1)
+    person = db.session.scalar(select(Person))
+    assert person.name == "人员一"  # the file's last row for a person wins
+    assert sorted(c.number for c in person.certificates) == ["ZA0000000001", "ZA0000000099"]
+    assert count(db, Employer) == 1
+
+
+def test_reimport_keeps_an_email_the_file_leaves_empty_and_updates_the_certificate(db):
+    import_csv("registered", csv_bytes([registered_row(5, email="keep@example.com")]))
+    db.session.commit()
+    import_csv("registered", csv_bytes([registered_row(5).replace("2026-05-31", "2031-05-31")]))
+    db.session.commit()
+    person = db.session.scalar(select(Person))
+    assert person.email == "keep@example.com"
+    assert person.certificates[0].valid_until == date(2031, 5, 31)
+    assert person.updated_at >= person.created_at
+
+
+def test_thousands_of_bad_rows_are_counted_and_the_first_ones_kept(db):
+    rows = [registered_row(i).replace("化工安全", "乱填") for i in range(3_000)]
+    with pytest.raises(ImportFailed) as failure:
+        import_csv("registered", csv_bytes(rows))
+    assert failure.value.total == 3_000
+    assert len(failure.value.errors) == 1_000
+    assert str(failure.value.errors[0]) == "第2行 category：专业类别不正确"
+
+
+def test_duplicate_keys_in_bodies_and_exam_records(db):
+    data = ("code,name,kind,province,address,phone,fax,email\n"
+            "BM09,水利部,department,,,,,\nBM10,某部,department,,,,,\nBM09,水利部二,department,,,,,\n")
+    with pytest.raises(ImportFailed) as failure:
+        import_csv("bodies", data.encode())
+    assert [str(error) for error in failure.value.errors] == ["第4行 code：与第2行重复"]
+    number = make_resident_id("110105", date(1990, 5, 20), 9)
+    data = ("name,id_type,id_number,exam_year,qualification_no,category\n"
+            f"周杰,居民身份证,{number},2025,KS1,煤矿安全\n周杰,居民身份证,{number},2024,KS1,\n")
+    with pytest.raises(ImportFailed) as failure:
+        import_csv("exam-records", data.encode())
+    assert [str(error) for error in failure.value.errors] == ["第3行 qualification_no：与第2行重复"]
+
+
+def test_exam_records_reimport_updates(db):
+    number = make_resident_id("110105", date(1990, 5, 20), 9)
+    header = "name,id_type,id_number,exam_year,qualification_no,category\n"
+    import_csv("exam-records", f"{header}周杰,居民身份证,{number},2024,KS1,煤矿安全\n".encode())
+    result = import_csv("exam-records", f"{header}周杰,居民身份证,{number},2025,KS1,\n".encode())
+    db.session.commit()
+    assert (result.created, result.updated) == (0, 1)
+    record = db.session.scalar(select(ExamRecord))
+    assert (record.exam_year, record.category) == (2025, None)
+
+
+def test_the_byte_position_of_a_bad_encoding_is_named(db):
+    good = csv_bytes([registered_row(1)])
+    with pytest.raises(ImportFailed) as failure:
+        import_csv("registered", good + "王".encode("gb18030") + b"\n")
+    assert str(failure.value.errors[0]) == f"第1行 -：文件不是UTF-8编码（字节位置{len(good)}）"
