@@ -53,8 +53,11 @@ run: db-upgrade
 	@echo "Serving on http://$(HOST):$(PORT)/ — console at http://$(HOST):$(PORT)/reviewer/"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# The suite runs on TEST_WORKERS processes (pytest-xdist; each gets its own database); TEST_WORKERS=0 runs it in one.
+TEST_WORKERS ?= 2
+
 test: install-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check portal tests bench

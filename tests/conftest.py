@@ -65,11 +65,35 @@ _TRAVELLER = pytest.StashKey[time_machine.travel]()
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory) -> Iterator[str]:
+    """SQLite in a temporary folder, or ``TEST_DATABASE_URL``. Under pytest-xdist (``make test`` runs two workers)
+    each worker gets its own PostgreSQL database next to the given one, made here and dropped at the end."""
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        yield url
+        return
+    given = sa.engine.make_url(url)
+    own = given.set(database=f"{given.database}_{worker}")
+    server = sa.create_engine(given.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{own.database}"')
+    yield own.render_as_string(hide_password=False)
+    with server.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)')
+    server.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_db() -> int:
+    """A Redis database number of this test process's own (15, then downwards per xdist worker), so that tests
+    clearing their database do not clear another worker's."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return 15 - int(worker.removeprefix("gw"))
 
 
 @pytest.fixture(scope="session")
@@ -110,6 +134,7 @@ def app(_schema, test_config: dict) -> Iterator[Flask]:
         ensure_reference_data()
         _db.session.commit()
     yield app
+    _stop_mail_delivery(app)
     with app.app_context():
         _db.engine.dispose()
 
@@ -129,6 +154,13 @@ def db(app, test_config: dict):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+def _stop_mail_delivery(app: Flask) -> None:
+    """Mail still waiting in this app's in-process delivery (MAIL_DELIVERY=inline) dies with the test."""
+    inline = app.extensions.get("mail_inline")
+    if inline is not None:
+        inline.stop()
 
 
 def _empty_tables() -> None:

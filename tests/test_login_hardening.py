@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from portal.config import Config
 from portal.models import AuditLog, Person, Staff
 from portal.services.infrastructure import passwords
 from tests.accounts_helpers import login, post_form, text
@@ -253,11 +254,14 @@ def test_the_dummy_hash_is_made_with_the_current_hasher_parameters(client, db, v
 
 @pytest.fixture
 def app_config(request) -> dict:
-    """Mail goes to the real SMTP server in the tests that use one."""
+    """Room in the pool for a whole burst: each request holds its connection while it waits at the password check,
+    and the default pool (5 + 10 overflow) left the sixteenth waiting for a connection and the other fifteen for
+    the barrier's ten-second timeout. Mail goes to the real SMTP server in the tests that use one."""
+    config = {"SQLALCHEMY_ENGINE_OPTIONS": {**Config.SQLALCHEMY_ENGINE_OPTIONS, "pool_size": BURST + 2}}
     if "smtp_server" not in request.fixturenames:
-        return {}
+        return config
     server = request.getfixturevalue("smtp_server")
-    return {"MAIL_BACKEND": "smtp", "MAIL_SERVER": server.host, "MAIL_PORT": server.port}
+    return {**config, "MAIL_BACKEND": "smtp", "MAIL_SERVER": server.host, "MAIL_PORT": server.port}
 
 
 def ask(client, person, email: str):
