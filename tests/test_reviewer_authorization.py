@@ -9,6 +9,8 @@ pages and actions; a reviewer's request for another body's record answers 404, c
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from flask import url_for
 from sqlalchemy import func, select
@@ -20,6 +22,7 @@ from portal.models import (
     ApplicationStatus,
     AuditLog,
     Body,
+    CalendarDay,
     CorrectionStatus,
     Document,
     DocumentKind,
@@ -62,7 +65,8 @@ def setup(app, db):
                         fax_pages=2, scan=Scan("fax.pdf", PDF), max_scan_bytes=10_000, now=w.central.created_at,
                         today=clock.today())
     db.session.add_all([Announcement(title="通知", body="内容"),
-                        Document(kind=DocumentKind.REGULATION, title="注册安全工程师管理规定", body="正文")])
+                        Document(kind=DocumentKind.REGULATION, title="注册安全工程师管理规定", body="正文"),
+                        CalendarDay(day=date(2027, 1, 1), is_workday=False, name="元旦")])
     db.session.commit()
     corrections = {c.person_id: c.id for c in db.session.scalars(select(IdentityCorrection))}
     body = {b.code: b.id for b in db.session.scalars(select(Body).where(Body.code.in_([BODY_A, BODY_B])))}
@@ -75,6 +79,7 @@ def setup(app, db):
         "reviewer_documents": (db.session.scalar(select(Document.id)),) * 2,
         "reviewer_staff": (w.reviewer_a.id, w.reviewer_b.id),
         "reviewer_audit": (db.session.scalar(select(func.min(AuditLog.id))),) * 2,
+        "reviewer_calendar": (db.session.scalar(select(CalendarDay.id)),) * 2,
     }
     w.versions = {w.application_a.id: w.application_a.version, w.application_b.id: w.application_b.version}
     w.people = (w.person_a.id, w.person_b.id)
@@ -105,7 +110,7 @@ def build_request(app, endpoint: str, method: str, record_id, person_id, w, cent
         args.update(name="body", query="x")
     elif name == "ajax_update":
         data = {"list_form_pk": record_id, "name": "x"}
-    elif name not in ("index_view", "index"):
+    elif name not in ("index_view", "index", "data"):
         pytest.fail(f"new console endpoint {endpoint}: add it to the authorization matrix")
     with app.test_request_context():
         url = url_for(endpoint, **args)

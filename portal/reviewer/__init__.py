@@ -18,6 +18,7 @@ ENDPOINTS = {
     "documents": "reviewer_documents",
     "staff": "reviewer_staff",
     "audit": "reviewer_audit",
+    "calendar": "reviewer_calendar",
 }
 
 
@@ -26,9 +27,20 @@ def init_console(app: Flask) -> None:
     from flask_admin import Admin
     from flask_admin.theme import Bootstrap4Theme
 
-    from ..models import Announcement, Application, AuditLog, Body, Document, IdentityCorrection, Person, Staff
+    from ..models import (
+        Announcement,
+        Application,
+        AuditLog,
+        Body,
+        CalendarDay,
+        Document,
+        IdentityCorrection,
+        Person,
+        Staff,
+    )
     from .applications import ApplicationView, QueueLink
     from .auth import StaffAuthView
+    from .calendar import CalendarDayView
     from .content import AnnouncementView, BodyView, DocumentView
     from .corrections import CorrectionView
     from .home import ConsoleHomeView
@@ -66,6 +78,8 @@ def init_console(app: Flask) -> None:
                              url="staff"))
     admin.add_view(AuditLogView(AuditLog, name=_l("审计日志"), category=system, endpoint=ENDPOINTS["audit"],
                                 url="audit"))
+    admin.add_view(CalendarDayView(CalendarDay, name=_l("工作日历"), category=system, endpoint=ENDPOINTS["calendar"],
+                                   url="calendar"))
 
     home.applications = applications
     home.corrections = corrections

@@ -15,9 +15,11 @@ from ..clock import utcnow
 from ..extensions import db
 from ..models import Application, ApplicationStatus, Category
 from ..models.workflow import TRANSITIONS_BY_NAME, Actor
+from ..services.review import deadlines
 from ..services.review import queue as review_queue
 from ..services.review.transitions import available
 from ..validators import mask_id_number
+from .filters import BodyFilter, UrgencyFilter
 from .forms import DecisionForm
 from .gate import ChoiceFilter, LocalDateBetweenFilter, ReviewerModelView, attempt, current_staff, deny
 from .mailer import mail_applicant
@@ -39,6 +41,33 @@ def _when(view, context, model, name):
     return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
 
 
+def _row_deadline(model: Application):
+    """The row's current limit, computed once per row from its own dates (no query; cached calendar)."""
+    if "_row_deadline" not in model.__dict__:
+        model.__dict__["_row_deadline"] = deadlines.application_row_deadline(model)
+    return model.__dict__["_row_deadline"]
+
+
+def _waited(view, context, model, name):
+    row = _row_deadline(model)
+    return _l("已等待%(n)s个工作日", n=row.waited) if row else ""
+
+
+def _remaining(view, context, model, name):
+    """「剩余N个工作日」, amber from 5 down, red when overdue; the step it concerns and the day in the tooltip."""
+    row = _row_deadline(model)
+    if row is None:
+        return ""
+    if row.remaining < 0:
+        text = _l("已超期%(n)s个工作日", n=-row.remaining)
+    elif row.remaining == 0:
+        text = _l("今日到期")
+    else:
+        text = _l("剩余%(n)s个工作日", n=row.remaining)
+    title = _l("%(step)s期限：%(due)s", step=row.label, due=row.due.isoformat())
+    return Markup('<span class="deadline deadline-{}" title="{}">{}</span>').format(row.state.value, title, text)
+
+
 def _category(application: Application):
     return application.person.category.label if application.person.category else ""
 
@@ -48,12 +77,12 @@ class ApplicationView(ReviewerModelView):
 
     list_template = "reviewer/application_list.html"
     column_list = ["number", "person.name", "person.id_number", "category", "kind", "body.name", "submitted_at",
-                   "status"]
+                   "waited", "remaining", "status"]
     column_labels = {
         "number": _l("申请编号"), "person.name": _l("姓名"), "person.id_number": _l("证件号码"),
         "category": _l("专业类别"), "kind": _l("申请类型"), "body.name": _l("注册机构"),
         "submitted_at": _l("上报时间"), "status": _l("状态"), "decided_at": _l("审核时间"),
-        "last_reason": _l("理由"),
+        "last_reason": _l("理由"), "waited": _l("已等待"), "remaining": _l("期限"),
     }
     column_formatters = {
         "number": _number_link,
@@ -62,17 +91,21 @@ class ApplicationView(ReviewerModelView):
         "kind": lambda v, c, m, n: m.kind.label,
         "status": _status_badge,
         "submitted_at": _when,
+        "waited": _waited,
+        "remaining": _remaining,
     }
     column_sortable_list = ["number", "submitted_at", "status"]
-    column_default_sort = ("submitted_at", True)
+    column_default_sort = ("submitted_at", False)  # oldest first (审批: oldest 初审通过 first, _get_default_order)
     column_searchable_list = ["number", "person.name", "person.id_number"]
     prefix_search = True
     column_filters = [
         ChoiceFilter(Application.status, _l("状态"), [(s.value, s.label) for s in S if s is not S.DRAFT]),
         ChoiceFilter("person.category", _l("专业类别"), Category.choices()),
         LocalDateBetweenFilter(Application.submitted_at, _l("上报日期")),
+        UrgencyFilter(Application.submitted_at),
+        BodyFilter(Application.body_id),
     ]
-    column_select_related_list = [Application.person, Application.body]
+    column_select_related_list = [Application.person, Application.body, Application.certificate]
     can_export = True
     export_types = ["csv", "xlsx"]
     export_max_rows = 20000
@@ -82,6 +115,11 @@ class ApplicationView(ReviewerModelView):
 
     def search_placeholder(self):
         return str(_l("姓名、证件号码或申请编号（从开头输入）"))
+
+    def _get_default_order(self):
+        """Oldest first: by the day the current step began (审批: 初审通过; otherwise 上报), then by id."""
+        for column, direction in review_queue.oldest_first(self.active_status()):
+            yield column, [], direction
 
     def get_query(self):
         return super().get_query().where(Application.submitted_at.is_not(None))
@@ -104,6 +142,20 @@ class ApplicationView(ReviewerModelView):
         if status is None:
             return url_for(f"{self.endpoint}.index_view")
         return url_for(f"{self.endpoint}.index_view", **{f"flt0_{self._status_filter_arg()}": status})
+
+    def filtered_url(self, *, status: str | None = None, urgency: str | None = None,
+                     body_code: str | None = None) -> str:
+        """The list filtered to a status, 即将超期/已超期 (``deadlines.Urgency``) and a body (central staff)."""
+        wanted = [(lambda f: f.column is Application.status or getattr(f.column, "key", None) == "status", status),
+                  (lambda f: isinstance(f, UrgencyFilter), urgency), (lambda f: isinstance(f, BodyFilter), body_code)]
+        args, position = {}, 0
+        for matches, value in wanted:
+            if value is None:
+                continue
+            index, flt = next((i, f) for i, f in enumerate(self._filters) if matches(f))
+            args[f"flt{position}_{self.get_filter_arg(index, flt)}"] = value
+            position += 1
+        return url_for(f"{self.endpoint}.index_view", **args)
 
     def _status_filter_arg(self) -> str:
         for index, flt in enumerate(self._filters):

@@ -28,6 +28,7 @@ from ..services.corrections import (
 )
 from ..services.review import queue as review_queue
 from ..validators import mask_id_number
+from .filters import BodyFilter
 from .forms import CorrectionForm, ReasonForm, RecordForm
 from .gate import ChoiceFilter, LocalDateBetweenFilter, ReviewerModelView, attempt, current_staff, deny
 from .mailer import mail_applicant
@@ -67,6 +68,7 @@ class CorrectionView(ReviewerModelView):
     column_filters = [
         ChoiceFilter(IdentityCorrection.status, _l("状态"), [(s.value, s.label) for s in CorrectionStatus]),
         LocalDateBetweenFilter(IdentityCorrection.created_at, _l("提交日期")),
+        BodyFilter(IdentityCorrection.body_id),
     ]
     column_select_related_list = [IdentityCorrection.person, IdentityCorrection.body]
 

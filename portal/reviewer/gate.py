@@ -231,6 +231,12 @@ class ReviewerModelView(ConsoleGate, ModelView):
             args.page = 0
         return args
 
+    def _get_filter_groups(self):
+        """The filter menu: the 注册机构 filter (``filters.BodyFilter``) for central staff only, with today's bodies."""
+        from .filters import adjust_filter_groups
+
+        return adjust_filter_groups(super()._get_filter_groups(), current_staff())
+
 
 class CentralOnlyModelView(ReviewerModelView):
     central_only = True

@@ -1,9 +1,14 @@
-"""The console's home page: what waits for this staff member."""
+"""The console's home page: the dashboard of what waits for this staff member — counts by status, the age of the
+queue in working days (a chart drawn in the browser from ``dashboard.json``, with the same figures in a table),
+overdue and nearly due items first; for central staff the same across bodies, a table by body and the renewals
+nearing their expiry undecided."""
 
 from __future__ import annotations
 
+from flask import jsonify
 from flask_admin import AdminIndexView, expose
 
+from ..services.review import dashboard, deadlines
 from ..services.review import queue as review_queue
 from .gate import ConsoleGate, current_staff
 
@@ -15,7 +20,22 @@ class ConsoleHomeView(ConsoleGate, AdminIndexView):
 
     @expose("/")
     def index(self):
-        """首页: counts of 待初审 / 待审批 applications and pending correction requests, with links to them."""
+        """首页: the dashboard, and the counts of 待初审 / 待审批 applications and pending correction requests."""
         staff = current_staff()
         return self.render("reviewer/home.html", staff=staff, counts=review_queue.pending_counts(staff),
-                           queue_url=self.applications.queue_url, corrections_url=self.corrections.pending_url())
+                           dash=dashboard.build(staff), queue_url=self.applications.queue_url,
+                           urgent_url=self.urgent_url, body_url=self.body_url,
+                           deadline_of=deadlines.application_row_deadline,
+                           corrections_url=self.corrections.pending_url())
+
+    @expose("/dashboard.json")
+    def data(self):
+        """The figures the home page's charts draw (same scope as the page)."""
+        return jsonify(dashboard.chart_json(dashboard.build(current_staff())))
+
+    def urgent_url(self, urgency: str, status: str | None = None, body_code: str | None = None) -> str:
+        """The queue filtered to 即将超期 or 已超期 (and one status / body)."""
+        return self.applications.filtered_url(status=status, urgency=urgency, body_code=body_code)
+
+    def body_url(self, body_code: str, status: str = "submitted") -> str:
+        return self.applications.filtered_url(status=status, body_code=body_code)

@@ -17,6 +17,7 @@ from ..services.accounts.staff_accounts import lock_state, reset_applicant_passw
 from ..services.corrections import pending_for
 from ..services.review import queue as review_queue
 from ..validators import mask_id_number
+from .filters import BodyFilter
 from .forms import RecordForm
 from .gate import ChoiceFilter, ReviewerModelView, attempt, current_staff
 
@@ -56,6 +57,7 @@ class PersonView(ReviewerModelView):
     column_filters = [
         ChoiceFilter(Person.category, _l("专业类别"), Category.choices()),
         ChoiceFilter(Person.id_type, _l("证件类型"), IdType.choices()),
+        BodyFilter(Person.body_id),
     ]
     column_select_related_list = [Person.body]
 

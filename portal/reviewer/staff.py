@@ -19,6 +19,7 @@ from ..services.accounts.logins import LoginPolicy
 from ..services.accounts.staff import create_staff
 from ..services.accounts.staff_accounts import lock_state, reset_staff_password, set_staff_active, unlock_staff
 from ..services.errors import DomainError
+from .filters import BodyFilter
 from .forms import RecordForm, StaffCreateForm, select_choices
 from .gate import CentralOnlyModelView, ChoiceFilter, LocalDateBetweenFilter, attempt, current_staff
 
@@ -131,6 +132,7 @@ class AuditLogView(CentralOnlyModelView):
         FilterEqual(AuditLog.action, _l("操作")),
         FilterLike(AuditLog.action, _l("操作")),
         LocalDateBetweenFilter(AuditLog.created_at, _l("日期")),
+        BodyFilter(AuditLog.body_id),
     ]
     column_default_sort = ("created_at", True)
     column_sortable_list = ["created_at"]

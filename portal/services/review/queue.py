@@ -86,6 +86,32 @@ def pending_counts(staff: Staff) -> dict[str, int]:
     return counts
 
 
+# --- the queue: oldest first, 即将超期 / 已超期, by body -----------------------------------------------------------
+
+
+def oldest_first(status: str | None) -> list[tuple]:
+    """(column, descending) pairs of the queue's default order: the oldest first by the day its current step
+    began — 初审通过 for the 审批 queue, 上报 otherwise — then by id (a stable order for 「下一条」)."""
+    started = Application.decided_at if status == ApplicationStatus.INITIAL_PASSED.value else Application.submitted_at
+    return [(started, False), (Application.id, False)]
+
+
+def queue_select(staff: Staff, *, status: str | None = None, urgency: str | None = None,
+                 body_id: int | None = None):
+    """The applications of a queue as the console lists them by default: within ``staff``'s scope, submitted,
+    optionally one status, 即将超期/已超期 (``deadlines.Urgency``) and one body, oldest first."""
+    from .deadlines import urgency_condition
+
+    query = scoped(select(Application), Application, staff).where(Application.submitted_at.is_not(None))
+    if status is not None:
+        query = query.where(Application.status == ApplicationStatus(status))
+    if urgency is not None:
+        query = query.where(urgency_condition(urgency))
+    if body_id is not None:
+        query = query.where(Application.body_id == body_id)
+    return query.order_by(*(column.desc() if desc else column.asc() for column, desc in oldest_first(status)))
+
+
 # --- decisions ------------------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,74 @@
+"""Console list filters shared by several lists: 注册机构 (central staff only) and 即将超期 / 已超期.
+
+The body filter's choices are the bodies as they are now (central staff edit them), filled in when a list is
+shown, not when the console is built; reviewers never see it (their lists hold their own body only).
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Body
+from ..services.review import deadlines
+
+BODY_FILTER_NAME = _l("注册机构")
+_CODE = re.compile(r"^[0-9A-Z]{2,12}$")
+
+
+class BodyFilter(BaseSQLAFilter):
+    """Records of one registration body, chosen by its code (``?flt…=210000``)."""
+
+    def __init__(self, column):
+        super().__init__(column, BODY_FILTER_NAME, options=[("", "—")])
+
+    def operation(self):
+        return _l("等于")
+
+    def validate(self, value) -> bool:
+        return bool(_CODE.match(value or ""))
+
+    def apply(self, query, value, alias=None):
+        body_id = select(Body.id).where(Body.code == value).scalar_subquery()
+        return query.filter(self.get_column(alias) == body_id)
+
+
+class UrgencyFilter(BaseSQLAFilter):
+    """即将超期 (5 working days or fewer left) / 已超期, over the rows' own dates (``deadlines.urgency_condition``)."""
+
+    def __init__(self, column):
+        super().__init__(column, _l("期限"), options=[(u.value, u.label) for u in deadlines.Urgency])
+
+    def operation(self):
+        return _l("为")
+
+    def validate(self, value) -> bool:
+        return value in {u.value for u in deadlines.Urgency}
+
+    def apply(self, query, value, alias=None):
+        return query.filter(deadlines.urgency_condition(value))
+
+
+def body_choices() -> list[tuple[str, str]]:
+    return [(code, f"{name}（{code}）") for code, name in
+            db.session.execute(select(Body.code, Body.name).order_by(Body.sort_order, Body.code))]
+
+
+def adjust_filter_groups(groups, staff):
+    """The filter menu as this staff member sees it: the body filter with today's bodies for central staff,
+    without it for reviewers."""
+    if not groups:
+        return groups
+    name = str(BODY_FILTER_NAME)
+    if name in groups:
+        if staff is None or not staff.is_central:
+            del groups[name]
+        else:
+            choices = body_choices()
+            for item in groups[name]:
+                item["options"] = choices
+    return groups

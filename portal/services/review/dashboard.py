@@ -1,0 +1,173 @@
+"""The console's home page in figures: counts by status, the age of the queue in working days, what is overdue or
+nearly so, by body for central staff, and the renewals nearing their expiry undecided.
+
+Everything is a handful of grouped queries: ages are counted per (body, day the step began) in SQL, then each day
+is turned into working days with the cached calendar — a few hundred calendar lookups, whatever the number of
+applications.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ... import clock
+from ...extensions import db
+from ...models import Application, ApplicationKind, ApplicationStatus, Body, Certificate, Staff
+from ..infrastructure import workdays
+from . import deadlines
+from .queue import queue_select, scoped
+
+S = ApplicationStatus
+
+#: (label, lowest, highest) working days waited; the last bucket is open-ended
+AGE_BUCKETS = ((_l("0–5个工作日"), 0, 5), (_l("6–10个工作日"), 6, 10), (_l("11–15个工作日"), 11, 15),
+               (_l("16–20个工作日"), 16, 20), (_l("超过20个工作日"), 21, None))
+#: renewals whose certificate expires within this many calendar days, undecided, are listed for central staff
+EXPIRY_HORIZON_DAYS = 30
+#: urgent items listed on the page
+URGENT_ROWS = 10
+
+
+def local_day(column):
+    """SQL: the registry's calendar day of a UTC timestamp column."""
+    zone = clock.timezone()
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone(zone.key, column))
+    offset = clock.now().utcoffset()
+    hours = int(offset.total_seconds() // 3600) if offset else 0
+    return func.date(column, f"{hours:+d} hours")
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _queue_statuses(staff: Staff) -> tuple[ApplicationStatus, ...]:
+    return (S.SUBMITTED, S.INITIAL_PASSED) if staff.is_central else (S.SUBMITTED,)
+
+
+def _waits(staff: Staff, status: ApplicationStatus, today: date, calendar) -> dict[int, Counter]:
+    """{body_id: Counter(working days waited → applications)} of the queue ``status``."""
+    column = deadlines.STAGE_COLUMNS[status]
+    day = local_day(column)
+    query = scoped(select(Application.body_id, day, func.count()), Application, staff).where(
+        Application.status == status, column.is_not(None)).group_by(Application.body_id, day)
+    result: dict[int, Counter] = defaultdict(Counter)
+    for body_id, started, count in db.session.execute(query):
+        started = _as_date(started)
+        waited = max(0, calendar.between(calendar.add(started, 0), today)) if today >= started else 0
+        result[body_id][waited] += count
+    return result
+
+
+def _histogram(waits: Counter) -> list[int]:
+    values = []
+    for _label, low, high in AGE_BUCKETS:
+        values.append(sum(n for days, n in waits.items() if days >= low and (high is None or days <= high)))
+    return values
+
+
+def build(staff: Staff, today: date | None = None) -> dict:
+    """The dashboard of ``staff`` (a body's reviewer, or central staff across every body)."""
+    today = today or clock.today()
+    calendar = workdays.current()
+
+    status_rows = db.session.execute(
+        scoped(select(Application.status, func.count()), Application, staff)
+        .where(Application.submitted_at.is_not(None)).group_by(Application.status))
+    by_status = {status: 0 for status in S if status is not S.DRAFT}
+    for status, count in status_rows:
+        by_status[status] = count
+
+    mine = Application.status.in_(_queue_statuses(staff))  # a body's dashboard: its 初审 queue only
+    urgency = {}
+    for level in deadlines.Urgency:
+        query = scoped(select(func.count()).select_from(Application), Application, staff).where(
+            mine, deadlines.urgency_condition(level, today, calendar))
+        urgency[level.value] = db.session.scalar(query) or 0
+
+    waits_all: Counter = Counter()
+    waits_by_body: dict[int, Counter] = defaultdict(Counter)
+    for status in _queue_statuses(staff):
+        for body_id, waits in _waits(staff, status, today, calendar).items():
+            waits_all.update(waits)
+            if status is S.SUBMITTED:
+                waits_by_body[body_id].update(waits)
+    if staff.is_central:
+        center_waits = Counter()
+        for waits in _waits(staff, S.INITIAL_PASSED, today, calendar).values():
+            center_waits.update(waits)
+    else:
+        center_waits = None
+
+    def urgent(level):
+        query = queue_select(staff, urgency=level).where(mine).options(
+            selectinload(Application.person), selectinload(Application.body), selectinload(Application.certificate))
+        return db.session.scalars(query.limit(URGENT_ROWS)).all()
+
+    data = {
+        "today": today,
+        "calendar_missing": calendar.missing_years(today, today + timedelta(days=120)),
+        "by_status": by_status,
+        "urgency": urgency,
+        "queue_size": sum(waits_all.values()),
+        "age": {"labels": [str(label) for label, _low, _high in AGE_BUCKETS], "values": _histogram(waits_all)},
+        "overdue_items": urgent(deadlines.Urgency.OVERDUE),
+        "soon_items": urgent(deadlines.Urgency.SOON),
+        "calendar": calendar,
+    }
+    if staff.is_central:
+        data["center_age"] = {"labels": data["age"]["labels"], "values": _histogram(center_waits)}
+        data["bodies"] = _by_body(waits_by_body, today)
+        data["expiring"] = _expiring(staff, today)
+    return data
+
+
+def _by_body(waits_by_body: dict[int, Counter], today: date) -> list[dict]:
+    """One row per body with a 初审 queue: size, overdue, nearly due, the longest wait; most overdue first."""
+    urgency = deadlines.near_or_over_by_body(today)
+    names = dict(db.session.execute(select(Body.id, Body.name)).all())
+    codes = dict(db.session.execute(select(Body.id, Body.code)).all())
+    rows = []
+    for body_id, waits in waits_by_body.items():
+        counts = urgency.get(body_id, {"soon": 0, "overdue": 0})
+        rows.append({"body_id": body_id, "code": codes.get(body_id), "name": names.get(body_id, "—"),
+                     "queue": sum(waits.values()), "overdue": counts["overdue"], "soon": counts["soon"],
+                     "longest": max(waits) if waits else 0})
+    rows.sort(key=lambda row: (-row["overdue"], -row["soon"], -row["longest"], row["name"]))
+    return rows
+
+
+def _expiring(staff: Staff, today: date) -> dict:
+    """Open renewals whose certificate expires within ``EXPIRY_HORIZON_DAYS`` (or already has): undecided by
+    then, they count as granted (§13)."""
+    horizon = today + timedelta(days=EXPIRY_HORIZON_DAYS)
+    condition = (Application.kind == ApplicationKind.RENEWAL,
+                 Application.status.in_([S.SUBMITTED, S.INITIAL_PASSED]), Certificate.valid_until <= horizon)
+    base = scoped(select(Application).join(Certificate, Certificate.id == Application.certificate_id),
+                  Application, staff).where(*condition)
+    count = db.session.scalar(scoped(
+        select(func.count()).select_from(Application).join(Certificate, Certificate.id == Application.certificate_id),
+        Application, staff).where(*condition)) or 0
+    items = db.session.scalars(base.options(selectinload(Application.person), selectinload(Application.body),
+                                            selectinload(Application.certificate))
+                               .order_by(Certificate.valid_until, Application.id).limit(20)).all()
+    return {"count": count, "items": items, "horizon": horizon}
+
+
+def chart_json(data: dict) -> dict:
+    """What the page's charts draw (``/reviewer/dashboard.json``); the same figures as its tables."""
+    charts = {"age": {"title": str(_l("待办申请的等待时间（工作日）")), "labels": data["age"]["labels"],
+                      "values": data["age"]["values"],
+                      "classes": ["", "", "", "soon", "overdue"]}}
+    if "bodies" in data:
+        rows = data["bodies"]
+        charts["bodies"] = {"title": str(_l("各注册机构待初审申请")), "labels": [row["name"] for row in rows],
+                            "values": [row["queue"] for row in rows],
+                            "classes": ["overdue" if row["overdue"] else "soon" if row["soon"] else "" for row in rows]}
+    return {"today": data["today"].isoformat(), "urgency": data["urgency"], "charts": charts}
