@@ -5,11 +5,13 @@ from .applications import Application, ApplicationEvent, ApplicationKind, Contin
 from .audit import AuditLog
 from .bodies import CENTRAL_BODY_CODE, Body, Employer
 from .calendar import CalendarDay
-from .certificates import Certificate, CertificateStatus
+from .certificates import Certificate, CertificateStatus, ElectronicCertificate
 from .codes import BodyKind, Category, EmployerKind, IdType
 from .content import Announcement, Document, DocumentKind
 from .corrections import CorrectionStatus, IdentityCorrection
+from .outbox import OutboxMessage, OutboxState, ReminderSent
 from .people import ExamRecord, Person
+from .review import ReturnChecklistItem
 from .staff import Staff, StaffRole
 from .workflow import OPEN_STATUSES, ApplicationStatus
 
@@ -17,6 +19,8 @@ __all__ = [
     "OPEN_STATUSES", "CENTRAL_BODY_CODE",
     "Announcement", "Application", "ApplicationEvent", "ApplicationKind", "ApplicationStatus", "AuditLog",
     "Body", "BodyKind", "CalendarDay", "CaptchaChallenge", "Category", "Certificate", "CertificateStatus",
-    "ContinuingEducation", "CorrectionStatus", "Document", "DocumentKind", "Employer", "EmployerKind", "ExamRecord",
-    "IdType", "IdentityCorrection", "Notice", "PasswordResetToken", "Person", "Staff", "StaffRole", "WorkHistory",
+    "ContinuingEducation", "CorrectionStatus", "Document", "DocumentKind", "ElectronicCertificate", "Employer",
+    "EmployerKind", "ExamRecord",
+    "IdType", "IdentityCorrection", "Notice", "OutboxMessage", "OutboxState", "PasswordResetToken", "Person",
+    "ReminderSent", "ReturnChecklistItem", "Staff", "StaffRole", "WorkHistory",
 ]
