@@ -72,10 +72,15 @@ class Application(TimestampMixin, db.Model):
     last_reason: Mapped[str | None] = mapped_column(sa.Text)
     #: optimistic lock: two reviewers deciding at once — the second UPDATE matches no row
     version: Mapped[int] = mapped_column(default=1)
+    #: 认领: the staff member working on it (「由XX处理中」); set and cleared by statements that leave ``version``
+    #: alone, and cleared by every transition
+    claimed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     person = relationship("Person")
     certificate = relationship("Certificate")
     body = relationship("Body")
+    claimed_by = relationship("Staff", foreign_keys=[claimed_by_id])
     events = relationship("ApplicationEvent", back_populates="application", order_by="ApplicationEvent.id")
 
     __mapper_args__ = {"version_id_col": version}
