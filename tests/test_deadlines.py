@@ -122,6 +122,8 @@ def test_urgency_in_sql_matches_the_rows(app, db, queue):
         by_body = deadlines.near_or_over_by_body()
     liaoning, jilin = queue.a.body_id, queue.f.body_id
     assert by_body[liaoning] == {"soon": 2, "overdue": 1} and by_body[jilin] == {"soon": 0, "overdue": 1}
+    with app.test_request_context():
+        assert deadlines.near_or_over_by_body(statuses=(S.SUBMITTED,))[liaoning] == {"soon": 1, "overdue": 1}
 
 
 def test_the_queue_shows_waiting_and_remaining_oldest_first(app, client, db, queue):
@@ -220,3 +222,24 @@ def test_the_calendar_table_is_central_only_audited_and_used_at_once(app, client
         assert deadlines.application_row_deadline(queue.a).due == date(2026, 11, 2)  # one day later
     again = post(client, "/reviewer/calendar/new/", {"day": "2026-10-21", "is_workday": "1", "name": "重复"})
     assert again.status_code == 200 and "该日期已有记录" in text(again)
+
+
+def test_every_demo_reviewer_has_a_queue_of_several_ages(app, db, clock_today):
+    from portal.models import Staff
+    from portal.services.data.demo import load_demo_data
+    from portal.services.review import dashboard
+
+    with app.app_context():
+        load_demo_data()
+        from portal.extensions import db as app_db
+
+        app_db.session.commit()
+    with app.test_request_context():
+        staff = {s.username: s for s in db.session.scalars(select(Staff))}
+        for username in ("shenhe_ln", "shenhe_bj"):
+            data = dashboard.build(staff[username])
+            assert data["urgency"]["overdue"] >= 2 and data["urgency"]["soon"] >= 2, username
+            assert sum(1 for value in data["age"]["values"] if value) >= 4, username  # several ages
+        central = dashboard.build(staff["zhongxin"])
+        assert central["expiring"]["count"] >= 2 and len(central["bodies"]) == 2
+        assert central["center_age"]["values"] != [0, 0, 0, 0, 0]

@@ -36,9 +36,13 @@ def _number_link(view, context, model, name):
     return Markup('<a href="{}">{}</a>').format(url_for(".details_view", id=model.id), model.number)
 
 
-def _when(view, context, model, name):
+def _day(view, context, model, name):
+    """The day in the list (the time in its tooltip): the queue's columns then fit a 1280-px screen."""
     value = getattr(model, name)
-    return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+    if not value:
+        return ""
+    return Markup('<span title="{}">{}</span>').format(format_datetime(value, "yyyy-MM-dd HH:mm"),
+                                                      format_datetime(value, "yyyy-MM-dd"))
 
 
 def _row_deadline(model: Application):
@@ -90,7 +94,7 @@ class ApplicationView(ReviewerModelView):
         "category": lambda v, c, m, n: _category(m),
         "kind": lambda v, c, m, n: m.kind.label,
         "status": _status_badge,
-        "submitted_at": _when,
+        "submitted_at": _day,
         "waited": _waited,
         "remaining": _remaining,
     }

@@ -4,7 +4,7 @@ reviewers of two provinces and central staff. Fixed demo passwords: never load t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -88,7 +88,8 @@ def load_demo_data(today: date | None = None) -> list[DemoLogin]:
                                        employer_name=employer.name, valid_from=add_years(until, -5),
                                        valid_until=until))
         shown = DEMO_PASSWORD if password else "（未设置，请先“设置密码”）"
-        logins.append(DemoLogin(label, "居民身份证", number, shown))
+        if label is not None:  # the queues' applicants are not printed
+            logins.append(DemoLogin(label, "居民身份证", number, shown))
         return p
 
     inside = person("执业证在延续注册期内（可延续注册）", "王建国", date(1964, 2, 20), 1,
@@ -121,6 +122,7 @@ def load_demo_data(today: date | None = None) -> list[DemoLogin]:
                            body=body, until=today + timedelta(days=50))
         _education_and_work(applicant, today, employers[body])
         _application(applicant, status, today, staff[body], staff[None])
+    _queues(person, today, staff, employers)
     _content()
     db.session.flush()
     return logins
@@ -178,6 +180,47 @@ def _application(person: Person, status: ApplicationStatus, today: date, reviewe
         else:
             transitions.perform(transition.name, application, staff[transition.actor], now,
                                 _REASONS.get(transition.name))
+
+
+#: (working days ago it was submitted, days until the certificate expires, 初审通过 working days ago or None):
+#: each demo reviewer's 初审 queue holds fresh, amber (5 or fewer working days left) and overdue items, and
+#: renewals close to their expiry; the center's 审批 queue the same
+_QUEUE = ((1, 80, None), (4, 75, None), (9, 8, None), (12, 70, None), (16, 65, None), (18, 60, None),
+          (23, 55, None), (27, 20, None), (30, 40, 3), (35, 6, 17), (40, 50, 24))
+_QUEUE_NAMES = {"210000": "赵钱孙李周吴郑王冯陈楮卫", "110000": "蒋沈韩杨朱秦尤许何吕施张"}
+_GIVEN_NAMES = ("建华", "志强", "秀英", "立新", "海燕", "丽娟", "国强", "红梅", "建军", "文静", "德明", "春燕")
+
+
+def _queues(person, today: date, staff: dict, employers: dict) -> None:
+    """Applications of several ages in each demo body's queue (submitted so many working days ago, with the
+    calendar), so that the console's deadlines, filters and dashboard have something to show."""
+    from ..infrastructure import workdays
+
+    calendar = workdays.current()
+
+    def working_days_ago(n: int) -> datetime:
+        day = today
+        while calendar.between(day, today) < n or not calendar.is_workday(day):
+            day -= timedelta(days=1)
+        return datetime.combine(day, time(9, 30), tzinfo=clock.timezone()).astimezone(UTC)
+
+    rules = RenewalRules.from_config(current_app.config)
+    seq = 200
+    for body, surnames in _QUEUE_NAMES.items():
+        for index, (ago, expires_in, passed_ago) in enumerate(_QUEUE):
+            seq += 2
+            applicant = person(None, surnames[index] + _GIVEN_NAMES[index],
+                               date(1968, 3, 1) + timedelta(days=seq * 37), seq, body=body,
+                               until=today + timedelta(days=expires_in))
+            _education_and_work(applicant, today, employers[body])
+            db.session.flush()
+            application = start_renewal(applicant, today, rules)
+            application.draft = {**application.draft, "completed": list(STEPS[:5]), "current": STEPS[5]}
+            submitted = working_days_ago(ago)
+            transitions.submit(application, applicant,
+                               build_snapshot(application, applicant, today, rules).to_json(), submitted)
+            if passed_ago is not None:
+                transitions.perform("initial_pass", application, staff[body], working_days_ago(passed_ago))
 
 
 def _content() -> None:

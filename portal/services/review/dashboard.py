@@ -29,6 +29,8 @@ AGE_BUCKETS = ((_l("0–5个工作日"), 0, 5), (_l("6–10个工作日"), 6, 10
                (_l("16–20个工作日"), 16, 20), (_l("超过20个工作日"), 21, None))
 #: renewals whose certificate expires within this many calendar days, undecided, are listed for central staff
 EXPIRY_HORIZON_DAYS = 30
+#: the calendar must know the days this far ahead (the longest limit, 20 working days, plus a Spring Festival)
+CALENDAR_HORIZON_DAYS = 60
 #: urgent items listed on the page
 URGENT_ROWS = 10
 
@@ -112,7 +114,7 @@ def build(staff: Staff, today: date | None = None) -> dict:
 
     data = {
         "today": today,
-        "calendar_missing": calendar.missing_years(today, today + timedelta(days=120)),
+        "calendar_missing": calendar.missing_years(today, today + timedelta(days=CALENDAR_HORIZON_DAYS)),
         "by_status": by_status,
         "urgency": urgency,
         "queue_size": sum(waits_all.values()),
@@ -130,7 +132,7 @@ def build(staff: Staff, today: date | None = None) -> dict:
 
 def _by_body(waits_by_body: dict[int, Counter], today: date) -> list[dict]:
     """One row per body with a 初审 queue: size, overdue, nearly due, the longest wait; most overdue first."""
-    urgency = deadlines.near_or_over_by_body(today)
+    urgency = deadlines.near_or_over_by_body(today, (S.SUBMITTED,))
     names = dict(db.session.execute(select(Body.id, Body.name)).all())
     codes = dict(db.session.execute(select(Body.id, Body.code)).all())
     rows = []

@@ -264,14 +264,17 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=clock.timezone())
 
 
-def near_or_over_by_body(today: date | None = None) -> dict[int, dict[str, int]]:
-    """{body_id: {"soon": n, "overdue": n}} over every body's open applications (two grouped queries)."""
+def near_or_over_by_body(today: date | None = None,
+                         statuses: tuple[ApplicationStatus, ...] = tuple(STAGE_COLUMNS)) -> dict[int, dict[str, int]]:
+    """{body_id: {"soon": n, "overdue": n}} over every body's applications in ``statuses`` (default: both steps
+    that run against a limit, 初审 and 审批); two grouped queries."""
     calendar = workdays.current()
     today = today or clock.today()
     result: dict[int, dict[str, int]] = {}
     for urgency in Urgency:
         rows = db.session.execute(select(Application.body_id, func.count()).where(
-            urgency_condition(urgency, today, calendar)).group_by(Application.body_id))
+            Application.status.in_(statuses), urgency_condition(urgency, today, calendar))
+            .group_by(Application.body_id))
         for body_id, count in rows:
             result.setdefault(body_id, {"soon": 0, "overdue": 0})[urgency.value] = count
     return result
