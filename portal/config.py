@@ -71,6 +71,13 @@ class Config:
     MAIL_TIMEOUT = 10
 
     PDF_FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+    #: 电子注册证书: the issuing authority printed on it, and the PKCS#12 file (with its passphrase) that signs it;
+    #: outside production a throw-away one is made in the instance folder (portal/services/certificates/signing.py)
+    CERTIFICATE_AUTHORITY = "注册安全工程师注册管理中心"
+    CERTIFICATE_SIGNING_P12: str | None = None
+    CERTIFICATE_SIGNING_PASSPHRASE: str | None = None
+    #: 注册人员查询: lookups from one address in a day before the captcha is asked for
+    REGISTER_FREE_LOOKUPS = 5
     UPLOAD_MAX_BYTES = 5 * 1024 * 1024
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
 

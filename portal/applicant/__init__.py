@@ -10,6 +10,7 @@ bp = Blueprint("applicant", __name__, url_prefix="/applicant", template_folder="
 from . import (  # noqa: E402, F401
     account,  # 个人页面, 修改密码, 首次登录补全信息, 更新身份证号
     auth,  # 注册申请登录, 安全退出, 设置密码, 忘记密码
+    certificates,  # 电子注册证书 download, /verify, 注册人员查询
     guards,
     public,  # public pages
     renewal,  # 延续注册: the wizard's steps 1, 2, 5, 6

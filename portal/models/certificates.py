@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import TimestampMixin
+from .base import TimestampMixin, UTCDateTime
 from .codes import Category, enum_column
 
 
@@ -52,7 +52,8 @@ class Certificate(TimestampMixin, db.Model):
     category: Mapped[Category] = mapped_column(enum_column(Category))
     #: the body that registered it
     body_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bodies.id"), index=True)
-    employer_name: Mapped[str | None] = mapped_column(sa.String(200))
+    #: indexed for the public register's lookup by employer (an exact name)
+    employer_name: Mapped[str | None] = mapped_column(sa.String(200), index=True)
     valid_from: Mapped[date] = mapped_column(sa.Date)
     valid_until: Mapped[date] = mapped_column(sa.Date, index=True)
     status: Mapped[CertificateStatus] = mapped_column(enum_column(CertificateStatus), default=CertificateStatus.VALID)
@@ -62,3 +63,34 @@ class Certificate(TimestampMixin, db.Model):
 
     def is_expired(self, today: date) -> bool:
         return self.valid_until < today
+
+
+class ElectronicCertificate(db.Model):
+    """电子注册证书: one issued, signed PDF of a registration (``Certificate``), with the facts as printed on it.
+
+    A new one is issued on every approval that creates or changes the registration; issuing voids the previous one
+    (``voided_at``). The public verification page finds it by ``token`` (in the QR code, unguessable) or by
+    ``serial`` (printed, typed in by hand) and shows its live standing (see ``portal.services.certificates``).
+    """
+
+    __tablename__ = "electronic_certificates"
+    __table_args__ = (sa.Index("ix_electronic_certificates_certificate_id_issued_at", "certificate_id", "issued_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificates.id", ondelete="CASCADE"))
+    #: 证书编号 as printed, e.g. DZ-7K4M-9QPX-2HTC (random: typing one in shows nothing about the others)
+    serial: Mapped[str] = mapped_column(sa.String(24), unique=True)
+    #: the QR code's /verify/<token>
+    token: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: set when a reissue replaced it (已作废)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the facts printed on it
+    name: Mapped[str] = mapped_column(sa.String(50))
+    number: Mapped[str] = mapped_column(sa.String(32))
+    category: Mapped[Category] = mapped_column(enum_column(Category))
+    employer_name: Mapped[str | None] = mapped_column(sa.String(200))
+    valid_from: Mapped[date] = mapped_column(sa.Date)
+    valid_until: Mapped[date] = mapped_column(sa.Date)
+
+    certificate = relationship("Certificate")

@@ -23,6 +23,7 @@ from ...clock import local_date
 from ...extensions import db
 from ...models import Application, ApplicationEvent, ApplicationStatus, CertificateStatus, Person, Staff
 from ...models.workflow import TRANSITIONS_BY_NAME, WITHDRAWABLE_STATUSES, Actor, Transition, transitions_from
+from ..certificates import issue as issue_certificate
 from ..documents.snapshot import ApplicationSnapshot
 from ..errors import DomainError
 from ..infrastructure import audit
@@ -155,9 +156,11 @@ def approve(application: Application, staff: Staff, now: datetime, *,
     certificate.valid_from = old_until
     certificate.valid_until = add_years(old_until, years)
     certificate.status = CertificateStatus.VALID
-    return _take("approve", application, now, staff=staff, until=certificate.valid_until.isoformat(),
-                 audit_data={"valid_from": [old_from.isoformat(), certificate.valid_from.isoformat()],
-                             "valid_until": [old_until.isoformat(), certificate.valid_until.isoformat()]})
+    taken = _take("approve", application, now, staff=staff, until=certificate.valid_until.isoformat(),
+                  audit_data={"valid_from": [old_from.isoformat(), certificate.valid_from.isoformat()],
+                              "valid_until": [old_until.isoformat(), certificate.valid_until.isoformat()]})
+    issue_certificate(certificate, now, staff=staff)  # the new electronic certificate; the old one is voided
+    return taken
 
 
 @carries_out("refuse")

@@ -1,0 +1,207 @@
+"""电子注册证书: issuing, the live standing the verification page shows, downloads, and the public register.
+
+An electronic certificate is issued on every approval that creates or changes a registration (today 准予延续注册;
+the other kinds follow the same call), and on a holder's first download of a valid registration that has none yet.
+Issuing voids the previous one at once. The PDF is made again on each download from the facts stored with the
+certificate (same serial, same content) and signed anew (see ``signing``); nothing is kept on disk.
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import io
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import segno
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ...clock import local_date
+from ...extensions import db
+from ...models import Certificate, CertificateStatus, ElectronicCertificate, Person
+from ..documents.pdf import render_pdf
+from ..errors import DomainError
+from ..infrastructure.audit import record
+from .signing import sign_pdf
+
+#: letters and digits that cannot be mistaken for one another (no 0/O, 1/I/L)
+SERIAL_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+_SERIAL = re.compile(r"DZ-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
+#: the most a lookup by employer shows (an exact employer name; the register is not for browsing)
+EMPLOYER_LOOKUP_LIMIT = 100
+
+
+class Standing(enum.StrEnum):
+    """What the verification page says about an electronic certificate today."""
+
+    VALID = "valid"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    VOIDED = "voided"
+
+    @property
+    def label(self):
+        return {"valid": _l("有效"), "expired": _l("已过期"), "revoked": _l("已注销"),
+                "voided": _l("已作废")}[self.value]
+
+    @property
+    def explanation(self):
+        return {"valid": _l("该电子注册证书真实有效。"),
+                "expired": _l("该证书的注册有效期已届满。"),
+                "revoked": _l("该注册已注销，证书不再有效。"),
+                "voided": _l("该电子证书已因重新签发而作废，请向持证人索取最新的电子证书。")}[self.value]
+
+
+class DownloadRefused(DomainError):
+    """The registration is not valid (已注销 or 已过期): no electronic certificate is given out."""
+
+
+def new_serial() -> str:
+    groups = ("".join(secrets.choice(SERIAL_ALPHABET) for _ in range(4)) for _ in range(3))
+    return "DZ-" + "-".join(groups)
+
+
+def normalize_serial(text: str) -> str | None:
+    """A serial as typed (any case, spaces or no dashes) in its printed form, or None when it cannot be one."""
+    letters = re.sub(r"[\s\-－—]", "", (text or "")).upper()
+    if letters.startswith("DZ"):
+        letters = letters[2:]
+    if len(letters) != 12:
+        return None
+    serial = f"DZ-{letters[:4]}-{letters[4:8]}-{letters[8:]}"
+    return serial if _SERIAL.fullmatch(serial) else None
+
+
+def current(certificate: Certificate) -> ElectronicCertificate | None:
+    """The registration's electronic certificate that is not voided (the latest issued)."""
+    return db.session.scalars(select(ElectronicCertificate)
+                              .where(ElectronicCertificate.certificate_id == certificate.id,
+                                     ElectronicCertificate.voided_at.is_(None))
+                              .order_by(ElectronicCertificate.issued_at.desc()).limit(1)).first()
+
+
+def issue(certificate: Certificate, now: datetime, *, staff=None, person=None) -> ElectronicCertificate:
+    """Issue an electronic certificate for the registration as it stands now; the previous one is voided. Runs in
+    the caller's transaction (the approval that changed the registration), with an audit row."""
+    previous = current(certificate)
+    if previous is not None:
+        previous.voided_at = now
+    holder = certificate.person
+    issued = ElectronicCertificate(
+        certificate_id=certificate.id, serial=new_serial(), token=secrets.token_urlsafe(16), issued_at=now,
+        name=holder.name, number=certificate.number, category=certificate.category,
+        employer_name=certificate.employer_name or (holder.employer.name if holder.employer else None),
+        valid_from=certificate.valid_from, valid_until=certificate.valid_until)
+    db.session.add(issued)
+    db.session.flush()
+    summary = f"签发电子注册证书 {issued.serial}（执业证 {certificate.number}）"
+    if previous is not None:
+        summary += f"，原证书 {previous.serial} 作废"
+    record("certificate.issued", summary, staff=staff, person=None if staff is not None else person, target=issued,
+           body_id=certificate.body_id, data={"serial": issued.serial, "voided": previous.serial if previous else None})
+    return issued
+
+
+def standing(issued: ElectronicCertificate, today: date) -> Standing:
+    if issued.voided_at is not None:
+        return Standing.VOIDED
+    if issued.certificate.status is CertificateStatus.REVOKED:
+        return Standing.REVOKED
+    if issued.certificate.status is CertificateStatus.EXPIRED or issued.valid_until < today:
+        return Standing.EXPIRED
+    return Standing.VALID
+
+
+def find_by_token(token: str) -> ElectronicCertificate | None:
+    if not _TOKEN.fullmatch(token or ""):
+        return None
+    return db.session.scalars(select(ElectronicCertificate).where(ElectronicCertificate.token == token)).first()
+
+
+def find_by_serial(text: str) -> ElectronicCertificate | None:
+    serial = normalize_serial(text)
+    if serial is None:
+        return None
+    return db.session.scalars(select(ElectronicCertificate).where(ElectronicCertificate.serial == serial)).first()
+
+
+def verification_url(issued: ElectronicCertificate) -> str:
+    return f"{current_app.config['PUBLIC_URL'].rstrip('/')}/verify/{issued.token}"
+
+
+def qr_data_uri(url: str) -> str:
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=8, border=4)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def document(issued: ElectronicCertificate) -> bytes:
+    """The signed A4 PDF of ``issued``."""
+    url = verification_url(issued)
+    pdf = render_pdf("pdf/certificate.html", certificate=issued, verification_url=url, qr=qr_data_uri(url),
+                     issued_on=local_date(issued.issued_at), authority=current_app.config["CERTIFICATE_AUTHORITY"])
+    return sign_pdf(pdf)
+
+
+def downloadable(person: Person, now: datetime) -> tuple[Certificate, ElectronicCertificate]:
+    """The holder's registration and its current electronic certificate (issued now if it has none yet), or
+    DownloadRefused with the reason."""
+    certificate = person.current_certificate
+    if certificate is None:
+        raise DownloadRefused(_l("您尚无注册证书，没有可下载的电子证书。"))
+    if certificate.status is CertificateStatus.REVOKED:
+        raise DownloadRefused(_l("您的注册已注销，电子注册证书不能再下载。"))
+    if certificate.status is CertificateStatus.EXPIRED or certificate.valid_until < local_date(now):
+        raise DownloadRefused(_l("您的注册证书已过期，电子注册证书不能再下载；请办理重新注册。"))
+    issued = current(certificate)
+    if issued is None:
+        issued = issue(certificate, now, person=person)
+    return certificate, issued
+
+
+@dataclass(frozen=True)
+class RegisterEntry:
+    """One line of the public register: never the ID number."""
+
+    name: str
+    category: str
+    employer: str
+    number: str
+    valid_from: date
+    valid_until: date
+    status: str
+
+
+def _entry(certificate: Certificate, name: str, today: date) -> RegisterEntry:
+    if certificate.status is CertificateStatus.REVOKED:
+        status = _l("已注销")
+    elif certificate.status is CertificateStatus.EXPIRED or certificate.valid_until < today:
+        status = _l("已过期")
+    else:
+        status = _l("有效")
+    return RegisterEntry(name=name, category=str(certificate.category.label), employer=certificate.employer_name or "",
+                         number=certificate.number, valid_from=certificate.valid_from,
+                         valid_until=certificate.valid_until, status=str(status))
+
+
+def register_by_number(name: str, number: str, today: date) -> list[RegisterEntry]:
+    """注册人员查询 by name and 执业证 number, both exact."""
+    rows = db.session.execute(select(Certificate, Person.name).join(Person, Person.id == Certificate.person_id)
+                              .where(Certificate.number == number.strip().upper(), Person.name == name.strip())).all()
+    return [_entry(certificate, person_name, today) for certificate, person_name in rows]
+
+
+def register_by_employer(employer: str, today: date) -> tuple[list[RegisterEntry], bool]:
+    """注册人员查询 by the employer's exact name: its registered people (at most EMPLOYER_LOOKUP_LIMIT) and whether
+    there were more."""
+    rows = db.session.execute(select(Certificate, Person.name).join(Person, Person.id == Certificate.person_id)
+                              .where(Certificate.employer_name == employer.strip())
+                              .order_by(Certificate.number).limit(EMPLOYER_LOOKUP_LIMIT + 1)).all()
+    entries = [_entry(certificate, person_name, today) for certificate, person_name in rows[:EMPLOYER_LOOKUP_LIMIT]]
+    return entries, len(rows) > EMPLOYER_LOOKUP_LIMIT
