@@ -70,6 +70,9 @@ class Config:
     MAIL_SENDER = "注册安全工程师注册管理系统 <noreply@localhost>"
     MAIL_TIMEOUT = 10
 
+    #: the portal's address as applicants reach it, for the links in mails and the certificate's QR code
+    PUBLIC_URL = "http://127.0.0.1:5000/"
+
     PDF_FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
     #: 电子注册证书: the issuing authority printed on it, and the PKCS#12 file (with its passphrase) that signs it;
     #: outside production a throw-away one is made in the instance folder (portal/services/certificates/signing.py)

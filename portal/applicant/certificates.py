@@ -5,6 +5,7 @@ verification page the QR code opens (``/verify/<token>``, or a serial typed in a
 from __future__ import annotations
 
 import io
+from urllib.parse import quote
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import lazy_gettext as _l
@@ -22,7 +23,6 @@ from ..services.certificates.signing import SigningUnavailable
 from ..services.documents.pdf import PdfRenderError
 from ..services.infrastructure.audit import record
 from . import bp, public_bp
-from .public import content_disposition
 
 #: how long an address's count of register lookups is kept (the captcha is asked for after a few)
 _LOOKUP_WINDOW_SECONDS = 24 * 3600
@@ -50,8 +50,8 @@ def certificate_download():
            target=issued, body_id=current_user.body_id, ip=request.remote_addr)
     db.session.commit()
     response = send_file(io.BytesIO(pdf), mimetype="application/pdf", max_age=0)
-    response.headers["Content-Disposition"] = content_disposition(
-        "attachment", f"{issued.number}.pdf", f"电子注册证书-{issued.number}.pdf")
+    response.headers["Content-Disposition"] = \
+        f"attachment; filename=\"{issued.number}.pdf\"; filename*=UTF-8''{quote(f'电子注册证书-{issued.number}.pdf')}"
     response.headers["Cache-Control"] = "no-store"
     return response
 
