@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from portal.applicant.forms import CompleteProfileForm
 from portal.applicant.renewal_forms import PersonalForm
 from portal.models import AuditLog, Body, Category, Certificate, Employer, ExamRecord, Person
+from portal.services.data import imports
 from portal.services.data.imports import COLUMNS, ImportFailed, import_csv
 from portal.validators import make_credit_code, make_resident_id
 
@@ -301,3 +302,20 @@ def test_the_byte_position_of_a_bad_encoding_is_named(db):
     with pytest.raises(ImportFailed) as failure:
         import_csv("registered", good + "王".encode("gb18030") + b"\n")
     assert str(failure.value.errors[0]) == f"第1行 -：文件不是UTF-8编码（字节位置{len(good)}）"
+
+
+def test_a_bad_row_after_merged_chunks_leaves_nothing_after_the_rollback(db, monkeypatch):
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 100)
+    import_csv("registered", csv_bytes([registered_row(1_000)]))
+    db.session.commit()
+    rows = [registered_row(i) for i in range(500)]
+    rows[448] = registered_row(448).replace(",男,", ",M,")  # line 450, after four chunks were merged
+    rows[470] = registered_row(470).replace("ZA0000000470", "ZA0000001000")  # someone else's certificate
+    with pytest.raises(ImportFailed) as failure:
+        import_csv("registered", csv_bytes(rows))
+    db.session.rollback()
+    assert [str(error) for error in failure.value.errors] == [
+        "第450行 gender：性别应为“男”或“女”", "第472行 certificate_no：该执业证编号已属于另一人员"]
+    assert count(db, Person) == 1
+    assert count(db, Certificate) == 1
+    assert count(db, Employer) == 1

@@ -21,7 +21,9 @@ import contextlib
 import csv
 import io
 import os
+import queue
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -41,7 +43,6 @@ from ...validators import (
     EmailError,
     IdNumberError,
     MobileError,
-    birth_date_from_id,
     normalize_email,
     normalize_mobile,
     validate_credit_code,
@@ -61,7 +62,9 @@ _OWN_MESSAGES = (IdNumberError, CreditCodeError, EmailError, MobileError)
 CHUNK_ROWS = 10_000
 #: errors kept for the report (the total is always counted); a file of a million bad rows stays small in memory
 MAX_ERRORS_KEPT = 1_000
-_STAGING = "import_staging"
+#: temporary tables: every good row of the file (duplicate check, dry-run counts) and the chunk being merged
+_FILE = "import_staging"
+_CHUNK = "import_chunk"
 
 Progress = Callable[[int, int, "int | None"], None]
 
@@ -255,22 +258,29 @@ def _check_id(row: _Row, parsers: _Parsers) -> tuple[IdType | None, str | None]:
         return id_type, None
 
 
+def _birth_date(number: str) -> date:
+    """The birth date in a resident ID number that validate_id_number accepted (15 or 18 digits)."""
+    digits = "19" + number[6:12] if len(number) == 15 else number[6:14]
+    return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+
+
 # --- the import -------------------------------------------------------------------------------------------------
 
 def import_csv(kind: str, data: bytes | BinaryIO, *, validate_only: bool = False, progress: Progress | None = None,
                staff=None) -> ImportResult:
     """Check then load one file of ``kind`` (bodies, exam-records, registered), given as bytes or a binary file.
 
-    Raises ImportFailed (nothing written) when any row is bad. Writes in the session's transaction; the caller
-    commits (or rolls back). With ``validate_only`` nothing is written and the result counts what would be.
-    ``staff`` is the console user who imports (the audit row's actor); None for the command line.
+    Raises ImportFailed when any row is bad; the caller must then roll back (chunks already merged are part of the
+    failed transaction). Writes in the session's transaction; the caller commits. With ``validate_only`` nothing is
+    written and the result counts what would be. ``staff`` is the console user who imports (the audit row's actor);
+    None for the command line.
     """
     spec = _SPECS[kind]
     stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
     source = _Source(stream)
-    connection = db.session.connection()
-    staging = _Staging(connection, spec)
+    staging = _Staging(db.session.connection(), spec)
     staging.create()
+    loader = _Loader(staging, spec, merge=not validate_only)
     try:
         checker = spec.checker()
         errors, error_total, rows, batch = [], 0, 0, []
@@ -284,31 +294,34 @@ def import_csv(kind: str, data: bytes | BinaryIO, *, validate_only: bool = False
                 values["line"] = row.line
                 batch.append(values)
             if len(batch) >= CHUNK_ROWS:
-                staging.write(batch)
+                loader.put(batch, good=not error_total)
                 batch = []
             if progress is not None and rows % CHUNK_ROWS == 0:
                 progress(rows, source.bytes_read, source.total)
         if batch:
-            staging.write(batch)
+            loader.put(batch, good=not error_total)
+        result = loader.finish()
         if progress is not None:
             progress(rows, source.bytes_read, source.total)
         staging.analyze()
-        sql_errors, sql_total = staging.duplicates(spec.key)
-        errors, error_total = _merge_errors(errors, sql_errors), error_total + sql_total
-        if not error_total and spec.conflicts is not None:
-            errors, error_total = staging.errors(spec.conflicts)
+        found, total = staging.duplicates(spec.key)
+        errors, error_total = _merge_errors(errors, found), error_total + total
+        found, total = loader.conflicts, loader.conflict_total
+        if validate_only and not error_total and spec.conflicts is not None:
+            found, total = staging.errors(spec.conflicts.format(source=_FILE))
+        errors, error_total = _merge_errors(errors, found), error_total + total
         if error_total:
             raise ImportFailed(errors, error_total)
-        result = spec.count(staging)
-        result.rows = rows
         if validate_only:
+            result = spec.count(staging, _FILE)
             result.validated_only = True
-            return result
-        spec.merge(staging)
-        record(f"import.{kind}", f"导入 {kind}：新增 {result.created} 条，更新 {result.updated} 条", staff=staff)
+        result.rows = rows
+        if not validate_only:
+            record(f"import.{kind}", f"导入 {kind}：新增 {result.created} 条，更新 {result.updated} 条", staff=staff)
         return result
     finally:
-        # after a failed statement the transaction is aborted and the caller's rollback drops the table
+        loader.stop()
+        # after a failed statement the transaction is aborted and the caller's rollback drops the tables
         with contextlib.suppress(sa.exc.DBAPIError):
             staging.drop()
         db.session.expire_all()
@@ -323,35 +336,113 @@ class _Spec:
     key: str
     columns: list[tuple[str, sa.types.TypeEngine]]
     checker: Callable[[], Callable[[_Row], dict]]
-    count: Callable[[_Staging], ImportResult]
-    merge: Callable[[_Staging], None]
-    #: SQL giving (line, column, message) of rows that conflict with the database
+    #: what merging ``source`` would add and update
+    count: Callable[[_Staging, str], ImportResult]
+    #: merge the rows of table ``source`` into the real tables
+    merge: Callable[[_Staging, str], None]
+    #: SQL giving (line, column, message) of rows of ``{source}`` that conflict with the database
     conflicts: str | None = None
 
 
+class _Loader:
+    """Stages and merges chunks: on PostgreSQL in a thread, so the database works while Python checks the next
+    chunk (the connection is used by one thread at a time: the importer waits in ``finish`` before using it)."""
+
+    def __init__(self, staging: _Staging, spec: _Spec, *, merge: bool):
+        self.staging, self.spec, self.merge = staging, spec, merge
+        self.result = ImportResult()
+        self.conflicts: list[RowError] = []
+        self.conflict_total = 0
+        #: set once the file cannot load (a conflict, a duplicate): later chunks are only staged and checked
+        self.stopped = False
+        self.error: BaseException | None = None
+        self.thread = None
+        if staging.postgresql:
+            self.queue: queue.Queue = queue.Queue(maxsize=2)
+            self.thread = threading.Thread(target=self._work, name="import-loader", daemon=True)
+            self.thread.start()
+
+    def put(self, rows: list[dict], *, good: bool) -> None:
+        if self.thread is None:
+            self._load(rows, good)
+            return
+        if self.error is None:
+            self.queue.put((rows, good))
+
+    def finish(self) -> ImportResult:
+        self.stop()
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+    def stop(self) -> None:
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self.thread = None
+
+    def _work(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self._load(*item)
+                except BaseException as error:  # handed to the importer's thread by finish()
+                    self.error = error
+
+    def _load(self, rows: list[dict], good: bool) -> None:
+        staging, spec = self.staging, self.spec
+        staging.write(rows)
+        if not self.merge:
+            return
+        if spec.conflicts is not None:
+            found, total = staging.errors(spec.conflicts.format(source=_CHUNK))
+            self.conflicts = _merge_errors(self.conflicts, found)
+            self.conflict_total += total
+        if good and not self.stopped:
+            # a key twice in the chunk fails the file (reported by the duplicate check) and cannot be merged
+            self.stopped = bool(self.conflict_total) or bool(staging.scalar(
+                f"SELECT count(*) - count(DISTINCT {spec.key}) FROM {_CHUNK}"))  # noqa: S608
+        if good and not self.stopped:
+            counted = spec.count(staging, _CHUNK)
+            self.result.created += counted.created
+            self.result.updated += counted.updated
+            spec.merge(staging, _CHUNK)
+
+
 class _Staging:
-    """The temporary table holding one file's checked rows (dropped at the end; temporary tables are private)."""
+    """Two temporary tables: the file's checked rows and the chunk being merged (private to the connection,
+    dropped at the end)."""
 
     def __init__(self, connection, spec: _Spec):
         self.connection, self.spec = connection, spec
         self.postgresql = connection.dialect.name == "postgresql"
-        self.table = sa.Table(_STAGING, sa.MetaData(), sa.Column("line", sa.Integer, nullable=False),
-                              *[sa.Column(name, type_) for name, type_ in spec.columns], prefixes=["TEMPORARY"])
-        self.names = [column.name for column in self.table.columns]
+        metadata = sa.MetaData()
+        self.tables = [
+            sa.Table(name, metadata, sa.Column("line", sa.Integer, nullable=False),
+                     *[sa.Column(column, type_) for column, type_ in spec.columns], prefixes=["TEMPORARY"])
+            for name in (_FILE, _CHUNK)
+        ]
+        self.names = [column.name for column in self.tables[0].columns]
 
     def create(self) -> None:
         self.drop()
-        self.table.create(self.connection)
+        for table in self.tables:
+            table.create(self.connection)
 
     def drop(self) -> None:
         schema = "pg_temp" if self.postgresql else "temp"
-        self.connection.execute(text(f"DROP TABLE IF EXISTS {schema}.{_STAGING}"))
+        for name in (_FILE, _CHUNK):
+            self.connection.execute(text(f"DROP TABLE IF EXISTS {schema}.{name}"))
 
     def write(self, rows: list[dict]) -> None:
+        """The chunk's rows into the chunk table, and added to the file's."""
         if self.postgresql:
+            self.connection.execute(text(f"TRUNCATE {_CHUNK}"))
             self._copy(rows)
         else:
-            self.connection.execute(self.table.insert(), rows)
+            self.connection.execute(text(f"DELETE FROM {_CHUNK}"))  # noqa: S608
+            self.connection.execute(self.tables[1].insert(), rows)
+        self.connection.execute(text(f"INSERT INTO {_FILE} SELECT * FROM {_CHUNK}"))  # noqa: S608
 
     def _copy(self, rows: list[dict]) -> None:
         buffer = io.StringIO()
@@ -360,26 +451,27 @@ class _Staging:
             buffer.write("\t".join([_copy_text(row[name]) for name in names]))
             buffer.write("\n")
         raw = self.connection.connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(f"COPY {_STAGING} ({', '.join(names)}) FROM STDIN") as copy:
+        with raw.cursor() as cursor, cursor.copy(f"COPY {_CHUNK} ({', '.join(names)}) FROM STDIN") as copy:
             copy.write(buffer.getvalue())
 
     def analyze(self) -> None:
         if self.postgresql:
-            self.connection.execute(text(f"ANALYZE {_STAGING}"))
+            self.connection.execute(text(f"ANALYZE {_FILE}"))
 
     def errors(self, sql: str) -> tuple[list[RowError], int]:
         """Run a check giving (line, column, message) rows: the first MAX_ERRORS_KEPT by line and their total."""
-        total = self.scalar(f"SELECT count(*) FROM ({sql}) AS found")  # noqa: S608
-        found = self.connection.execute(text(f"{sql} ORDER BY 1 LIMIT {MAX_ERRORS_KEPT}"))
+        found = self.connection.execute(text(f"{sql} ORDER BY 1 LIMIT {MAX_ERRORS_KEPT}")).all()
+        total = len(found) if len(found) < MAX_ERRORS_KEPT else self.scalar(
+            f"SELECT count(*) FROM ({sql}) AS found")  # noqa: S608
         return [RowError(line, column, message) for line, column, message in found], total
 
     def duplicates(self, key: str) -> tuple[list[RowError], int]:
         """Rows whose ``key`` repeats an earlier row's: "与第N行重复"."""
         rows = self.connection.execute(text(
             f"SELECT line, first FROM (SELECT line, min(line) OVER (PARTITION BY {key}) AS first "  # noqa: S608
-            f"FROM {_STAGING}) AS ranked WHERE line > first ORDER BY line LIMIT {MAX_ERRORS_KEPT}")).all()
+            f"FROM {_FILE}) AS ranked WHERE line > first ORDER BY line LIMIT {MAX_ERRORS_KEPT}")).all()
         total = len(rows) if len(rows) < MAX_ERRORS_KEPT else self.scalar(
-            f"SELECT count(*) - count(DISTINCT {key}) FROM {_STAGING}")  # noqa: S608
+            f"SELECT count(*) - count(DISTINCT {key}) FROM {_FILE}")  # noqa: S608
         return [RowError(line, key, f"与第{first}行重复") for line, first in rows], total
 
     def scalar(self, sql: str, **params):
@@ -403,11 +495,10 @@ def _copy_text(value) -> str:
     return str(value)
 
 
-def _count_by_key(staging: _Staging, table: str, key: str, staged_key: str | None = None) -> ImportResult:
+def _count_by_key(staging: _Staging, source: str, table: str, key: str) -> ImportResult:
     """Staged rows whose key is new (created) and the others (updated); keys are unique in the file."""
-    staged_key = staged_key or key
-    total = staging.scalar(f"SELECT count(*) FROM {_STAGING}")  # noqa: S608
-    existing = staging.scalar(f"SELECT count(*) FROM {_STAGING} s JOIN {table} t ON t.{key} = s.{staged_key}")  # noqa: S608
+    total = staging.scalar(f"SELECT count(*) FROM {source}")  # noqa: S608
+    existing = staging.scalar(f"SELECT count(*) FROM {source} s JOIN {table} t ON t.{key} = s.{key}")  # noqa: S608
     return ImportResult(created=total - existing, updated=existing)
 
 
@@ -437,10 +528,10 @@ def _body_checker() -> Callable[[_Row], dict]:
     return check
 
 
-def _merge_bodies(staging: _Staging) -> None:
+def _merge_bodies(staging: _Staging, source: str) -> None:
     staging.execute(
         f"INSERT INTO bodies (code, name, kind, province, address, phone, fax, email, sort_order) "  # noqa: S608
-        f"SELECT code, name, kind, province, address, phone, fax, email, 0 FROM {_STAGING} WHERE true "
+        f"SELECT code, name, kind, province, address, phone, fax, email, 0 FROM {source} WHERE true "
         "ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind, province = excluded.province, "
         "address = excluded.address, phone = excluded.phone, fax = excluded.fax, email = excluded.email")
 
@@ -472,10 +563,10 @@ def _exam_record_checker() -> Callable[[_Row], dict]:
     return check
 
 
-def _merge_exam_records(staging: _Staging) -> None:
+def _merge_exam_records(staging: _Staging, source: str) -> None:
     staging.execute(
         "INSERT INTO exam_records (name, id_type, id_number, exam_year, qualification_no, category) "  # noqa: S608
-        f"SELECT name, id_type, id_number, exam_year, qualification_no, category FROM {_STAGING} WHERE true "
+        f"SELECT name, id_type, id_number, exam_year, qualification_no, category FROM {source} WHERE true "
         "ON CONFLICT (qualification_no) DO UPDATE SET name = excluded.name, id_type = excluded.id_type, "
         "id_number = excluded.id_number, exam_year = excluded.exam_year, category = excluded.category")
 
@@ -521,7 +612,7 @@ def _registered_checker() -> Callable[[_Row], dict]:
         if values["valid_from"] and values["valid_until"] and values["valid_from"] >= values["valid_until"]:
             row.fail("valid_until", "有效期截止日期必须晚于起始日期")
         birth_date = values["birth_date"]
-        if id_type is IdType.RESIDENT_ID and number and birth_date and birth_date_from_id(number) != birth_date:
+        if id_type is IdType.RESIDENT_ID and number and birth_date and _birth_date(number) != birth_date:
             row.fail("birth_date", "出生日期与身份证号码不一致")
         return values
 
@@ -539,28 +630,28 @@ _REGISTERED_COLUMNS = [
 
 #: a staged certificate number that already belongs to a different person
 _CERTIFICATE_CONFLICTS = (
-    f"SELECT s.line, 'certificate_no', '该执业证编号已属于另一人员' FROM {_STAGING} s "  # noqa: S608
+    "SELECT s.line, 'certificate_no', '该执业证编号已属于另一人员' FROM {source} s "
     "JOIN certificates c ON c.number = s.certificate_no JOIN people p ON p.id = c.person_id "
     "WHERE p.id_type <> s.id_type OR p.id_number <> s.id_number"
 )
 
 
-def _count_registered(staging: _Staging) -> ImportResult:
+def _count_registered(staging: _Staging, source: str) -> ImportResult:
     """Persons new to the registry (created, once each); every other row updates (as the row-by-row import did)."""
-    total = staging.scalar(f"SELECT count(*) FROM {_STAGING}")  # noqa: S608
+    total = staging.scalar(f"SELECT count(*) FROM {source}")  # noqa: S608
     created = staging.scalar(
-        f"SELECT count(*) FROM (SELECT DISTINCT id_type, id_number FROM {_STAGING}) AS s "  # noqa: S608
+        f"SELECT count(*) FROM (SELECT DISTINCT id_type, id_number FROM {source}) AS s "  # noqa: S608
         "WHERE NOT EXISTS (SELECT 1 FROM people p WHERE p.id_type = s.id_type AND p.id_number = s.id_number)")
     return ImportResult(created=created, updated=total - created)
 
 
-def _merge_registered(staging: _Staging) -> None:
+def _merge_registered(staging: _Staging, source: str) -> None:
     now = utcnow()
     # employers by credit code (a known one keeps its name; a new one takes the file's last name for it)
     staging.execute(
         "INSERT INTO employers (name, credit_code) SELECT employer_name, employer_credit_code FROM ("  # noqa: S608
         "SELECT employer_name, employer_credit_code, row_number() OVER (PARTITION BY employer_credit_code "
-        f"ORDER BY line DESC) AS n FROM {_STAGING} WHERE employer_credit_code IS NOT NULL) AS s WHERE n = 1 "
+        f"ORDER BY line DESC) AS n FROM {source} WHERE employer_credit_code IS NOT NULL) AS s WHERE n = 1 "
         "ON CONFLICT (credit_code) DO NOTHING")
     # one row per person: a file's last row for a person wins; an empty e-mail, mobile or employer keeps the old one
     staging.execute(
@@ -568,7 +659,7 @@ def _merge_registered(staging: _Staging) -> None:
         "employer_id, must_change_password, failed_logins, created_at, updated_at) "
         "SELECT s.name, s.gender, s.birth_date, s.id_type, s.id_number, s.email, s.mobile, s.category, s.body_id, "
         "e.id, false, 0, :now, :now FROM (SELECT *, row_number() OVER (PARTITION BY id_type, id_number "
-        f"ORDER BY line DESC) AS n FROM {_STAGING}) AS s "
+        f"ORDER BY line DESC) AS n FROM {source}) AS s "
         "LEFT JOIN employers e ON e.credit_code = s.employer_credit_code WHERE s.n = 1 "
         "ON CONFLICT (id_type, id_number) DO UPDATE SET name = excluded.name, gender = excluded.gender, "
         "birth_date = excluded.birth_date, category = excluded.category, body_id = excluded.body_id, "
@@ -579,7 +670,7 @@ def _merge_registered(staging: _Staging) -> None:
         "INSERT INTO certificates (person_id, number, category, body_id, employer_name, valid_from, "  # noqa: S608
         "valid_until, status, created_at, updated_at) "
         "SELECT p.id, s.certificate_no, s.category, s.body_id, s.employer_name, s.valid_from, s.valid_until, "
-        f"'valid', :now, :now FROM {_STAGING} s JOIN people p ON p.id_type = s.id_type AND p.id_number = s.id_number "
+        f"'valid', :now, :now FROM {source} s JOIN people p ON p.id_type = s.id_type AND p.id_number = s.id_number "
         "WHERE true ON CONFLICT (number) DO UPDATE SET person_id = excluded.person_id, "
         "category = excluded.category, body_id = excluded.body_id, employer_name = excluded.employer_name, "
         "valid_from = excluded.valid_from, valid_until = excluded.valid_until, updated_at = excluded.updated_at",
@@ -593,7 +684,7 @@ _SPECS: dict[str, _Spec] = {
                  ("province", sa.String(20)), ("address", sa.String(200)),
                  ("phone", sa.String(50)), ("fax", sa.String(50)), ("email", sa.String(120))],
         checker=_body_checker,
-        count=lambda staging: _count_by_key(staging, "bodies", "code"),
+        count=lambda staging, source: _count_by_key(staging, source, "bodies", "code"),
         merge=_merge_bodies,
     ),
     "exam-records": _Spec(
@@ -602,7 +693,7 @@ _SPECS: dict[str, _Spec] = {
                  ("id_number", sa.String(32)), ("exam_year", sa.Integer),
                  ("qualification_no", sa.String(32)), ("category", sa.String(20))],
         checker=_exam_record_checker,
-        count=lambda staging: _count_by_key(staging, "exam_records", "qualification_no"),
+        count=lambda staging, source: _count_by_key(staging, source, "exam_records", "qualification_no"),
         merge=_merge_exam_records,
     ),
     "registered": _Spec(
