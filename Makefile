@@ -48,8 +48,13 @@ translations: $(VENV)/.installed
 db-upgrade: install
 	$(FLASK) db upgrade
 
+# Mail goes out from the server process itself (MAIL_DELIVERY=inline) and, with the development log backend, is
+# printed in this console (reset links included): no worker needed. Mail left waiting by the last run goes out first;
+# the renewal reminders due today follow (each at most once: safe at every start).
 run: db-upgrade
 	$(FLASK) demo-data --if-empty
+	$(FLASK) mail sweep
+	$(FLASK) mail reminders
 	@echo "Serving on http://$(HOST):$(PORT)/ — console at http://$(HOST):$(PORT)/reviewer/"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 

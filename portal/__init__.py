@@ -48,6 +48,9 @@ def register_extensions(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = translation_directories(app)
     babel.init_app(app, locale_selector=select_locale)
     init_login(app)
+    from .jobs import init_jobs
+
+    init_jobs(app)
 
 
 def register_blueprints(app: Flask) -> None:

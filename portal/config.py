@@ -53,6 +53,7 @@ class Config:
     CE_HOURS_REQUIRED = 48
     AGE_LIMIT = 70
     IDLE_TIMEOUT_MINUTES = 30
+    IDLE_WARNING_MINUTES = 5  #: the page warns this long before the idle logout (「即将因长时间未操作自动退出」)
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
     RESET_LINK_MINUTES = 30
@@ -69,6 +70,16 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_SENDER = "注册安全工程师注册管理系统 <noreply@localhost>"
     MAIL_TIMEOUT = 10
+    #: who delivers the outbox: "queue" (Celery workers on Redis) or "inline" (a thread of the web process)
+    MAIL_DELIVERY = "queue"
+    MAIL_QUEUE_URL: str | None = None  #: the job queue's Redis (default REDIS_URL)
+    MAIL_QUEUE_NAME = "portal"
+    MAIL_MAX_ATTEMPTS = 10
+    MAIL_RETRY_SECONDS = 60  #: wait after the first failed attempt, doubled after each further one
+    MAIL_RETRY_MAX_SECONDS = 3600
+    MAIL_SEND_LEASE_SECONDS = 120  #: a worker that holds a message longer is taken for dead
+    MAIL_SWEEP_SECONDS = 60
+    MAIL_SWEEP_GRACE_SECONDS = 60  #: a pending message older than this without a delivery is handed out again
 
     #: the portal's address as applicants reach it, for the links in mails and the certificate's QR code
     PUBLIC_URL = "http://127.0.0.1:5000/"
@@ -98,6 +109,7 @@ class DevelopmentConfig(Config):
 
     ENV_NAME = "development"
     MAIL_BACKEND = "log"
+    MAIL_DELIVERY = "inline"  # no worker needed: mail goes out from a thread of ``flask run``, after the commit
     LOG_LEVEL = "INFO"  # the log mail backend's messages (reset links) appear in the console of ``make run``
 
 
@@ -116,6 +128,8 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - fixed test value
     MAIL_BACKEND = "log"
+    MAIL_DELIVERY = "inline"
+    MAIL_RETRY_SECONDS = 0.2
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = False
 
@@ -143,7 +157,9 @@ def load_config(app, config: type[Config] | dict | None) -> None:
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
-    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=app.config["IDLE_TIMEOUT_MINUTES"])
+    # The cookie outlives the idle timeout (the server ends the session itself), so that a page opened after the
+    # logout, e.g. on a phone that slept, can still say 「您已因30分钟未操作自动退出」 rather than 「请先登录」.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=app.config["IDLE_TIMEOUT_MINUTES"], days=1)
 
     app.config["TRUSTED_PROXIES"] = _networks(app.config["TRUSTED_PROXIES"])
     if app.config.get("LOG_LEVEL"):

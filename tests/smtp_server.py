@@ -21,6 +21,17 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 HOST = "127.0.0.1"
 
 
+def plain_text(message: Message) -> str:
+    """The text part of a received message (the outbox sends text and HTML alternatives)."""
+    part = message.get_body(("plain",)) if message.is_multipart() else message
+    return part.get_content()
+
+
+def html_text(message: Message) -> str:
+    """The HTML part of a received message."""
+    return message.get_body(("html",)).get_content()
+
+
 @dataclass
 class SmtpServer:
     """What a test sees of the running server."""

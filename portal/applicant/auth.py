@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import (
-    after_this_request,
     current_app,
     flash,
     make_response,
@@ -15,7 +14,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
@@ -27,11 +25,12 @@ from ..services.accounts import applicants as accounts
 from ..services.accounts.logins import LoginPolicy, LoginRefused, check_password_login, log_out
 from ..services.errors import DomainError
 from ..services.infrastructure.audit import record
-from ..services.infrastructure.mail import MailError, send_mail
+from ..services.notifications.events import mail_reset_link
 from ..transaction import rollback_only
 from . import bp
 from .forms import ForgotPasswordForm, IdentityForm, LoginForm, SetPasswordForm, attach_error
 from .public import render_home
+from .session import offer_take_over
 
 TICKET_KEY = "set_password_ticket"
 
@@ -60,6 +59,8 @@ def login():
         if refused.newly_locked:
             record("account.locked", f"{person.name}（{person.masked_id_number}）密码连续输错，账号锁定",
                    person=person, target=person, body_id=person.body_id, ip=request.remote_addr)
+        if refused.reason == "live_session":
+            return offer_take_over(person, refused.message, form.next.data)
         form.form_errors.append(refused.message)
         return render_home(form)  # 200: the failure count is committed
     except DomainError as error:
@@ -173,36 +174,11 @@ def forgot_password():
         else:
             if isinstance(outcome, accounts.NoEmailOnFile):
                 return render_template("applicant/forgot_password_no_email.html", body=outcome.body)
-            if outcome is not None:
-                _mail_reset_link_after_response(*outcome, minutes=minutes)
+            if outcome is not None:  # an outbox row in this request's transaction; a worker sends it after the commit
+                person, token = outcome
+                mail_reset_link(person, url_for("applicant.reset_password", token=token, _external=True), minutes)
             return redirect(url_for("applicant.forgot_password_sent"))
     return render_template("applicant/forgot_password.html", form=form)
-
-
-def _mail_reset_link_after_response(person: Person, token: str, minutes: int) -> None:
-    """Send the link once the response has gone out, so that the answer's time does not tell whose details matched;
-    a failure is logged, not shown.
-
-    Stopgap until the mail outbox replaces it (mail queued in the transaction, sent after the commit): the worker
-    still spends the SMTP time, but after the client has the whole answer and after the request's commit, so the
-    token is stored before the link can arrive.
-    """
-    link = url_for("applicant.reset_password", token=token, _external=True)
-    body = render_template("applicant/mail/reset_password.txt", person=person, link=link, minutes=minutes)
-    subject = _("注册安全工程师注册管理系统：找回登录密码")
-    app, address, person_id = current_app._get_current_object(), person.email, person.id
-
-    def send() -> None:
-        with app.app_context():
-            try:
-                send_mail(address, subject, body)
-            except MailError:
-                app.logger.error("Password reset mail for person %s could not be sent", person_id)
-
-    @after_this_request
-    def send_when_closed(response):
-        response.call_on_close(send)  # runs when the server has sent the body (and closes the response)
-        return response
 
 
 @bp.get("/forgot-password/sent")

@@ -69,7 +69,7 @@ class Transition:
     reason_required: bool = False
     #: the personal notice it leaves (msgid with %(number)s, and %(reason)s / %(body)s / %(until)s where used)
     notice: str | None = None
-    #: whether the applicant is mailed the outcome
+    #: whether the applicant is mailed (template ``mail/application_<name>.txt``, through the outbox, by ``_take``)
     mail: bool = False
     #: what the console says after it is done
     done: object = None
@@ -88,11 +88,13 @@ _SUBMITTED = N_("您的延续注册申请（申请编号 %(number)s）已上报�
                 "加盖聘用单位公章后，与其他申请材料一并报送%(body)s进行初审。")
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition("submit", frozenset({S.DRAFT}), S.SUBMITTED, Actor.APPLICANT, _l("上报"), notice=_SUBMITTED),
-    Transition("resubmit", frozenset({S.RETURNED}), S.SUBMITTED, Actor.APPLICANT, _l("重新上报"), notice=_SUBMITTED),
+    Transition("submit", frozenset({S.DRAFT}), S.SUBMITTED, Actor.APPLICANT, _l("上报"), notice=_SUBMITTED,
+               mail=True),
+    Transition("resubmit", frozenset({S.RETURNED}), S.SUBMITTED, Actor.APPLICANT, _l("重新上报"), notice=_SUBMITTED,
+               mail=True),
     Transition(
         "withdraw", frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED}), S.WITHDRAWN, Actor.APPLICANT, _l("撤回"),
-        notice=N_("您已撤回延续注册申请（申请编号 %(number)s）。")),
+        notice=N_("您已撤回延续注册申请（申请编号 %(number)s）。"), mail=True),
     Transition(
         "initial_pass", frozenset({S.SUBMITTED}), S.INITIAL_PASSED, Actor.REVIEWER, _l("初审通过"),
         notice=N_("您的延续注册申请（申请编号 %(number)s）已通过初审，正在等待注册管理中心审批。"), mail=True,

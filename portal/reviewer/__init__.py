@@ -19,12 +19,17 @@ ENDPOINTS = {
     "staff": "reviewer_staff",
     "audit": "reviewer_audit",
     "calendar": "reviewer_calendar",
+    "outbox": "reviewer_outbox",
+    "desk": "reviewer_desk",
+    "checklist": "reviewer_checklist",
+    "imports": "reviewer_imports",
 }
 
 
 def init_console(app: Flask) -> None:
     """Build the console for this app (never a module-global Admin): views, menu and Chinese chrome."""
     from flask_admin import Admin
+    from flask_admin.menu import MenuLink
     from flask_admin.theme import Bootstrap4Theme
 
     from ..models import (
@@ -35,7 +40,9 @@ def init_console(app: Flask) -> None:
         CalendarDay,
         Document,
         IdentityCorrection,
+        OutboxMessage,
         Person,
+        ReturnChecklistItem,
         Staff,
     )
     from .applications import ApplicationView, QueueLink
@@ -43,8 +50,11 @@ def init_console(app: Flask) -> None:
     from .calendar import CalendarDayView
     from .content import AnnouncementView, BodyView, DocumentView
     from .corrections import CorrectionView
+    from .desk import ChecklistView, DeskView, MineLink
     from .home import ConsoleHomeView
     from .i18n import use_chinese_admin_chrome
+    from .imports import ImportView
+    from .outbox import OutboxView
     from .people import PersonView
     from .staff import AuditLogView, StaffView
 
@@ -62,6 +72,9 @@ def init_console(app: Flask) -> None:
     admin.add_menu_item(QueueLink(_l("初审"), applications, "submitted", central=False))
     admin.add_menu_item(QueueLink(_l("审批"), applications, "initial_passed", central=True))
     admin.add_menu_item(QueueLink(_l("全部申请"), applications, None, central=None))
+    admin.add_menu_item(MineLink(_l("我的"), applications))
+    admin.add_view(DeskView(name=_l("批量审核"), endpoint=ENDPOINTS["desk"], url="desk"))
+    admin.add_menu_item(MenuLink(_l("申请注册人员汇总表"), endpoint=f"{ENDPOINTS['desk']}.summary"))
 
     admin.add_view(PersonView(Person, name=_l("注册人员"), endpoint=ENDPOINTS["people"], url="people"))
     corrections = CorrectionView(IdentityCorrection, name=_l("证件信息更正"), endpoint=ENDPOINTS["corrections"],
@@ -76,8 +89,13 @@ def init_console(app: Flask) -> None:
                                 endpoint=ENDPOINTS["documents"], url="documents"))
     admin.add_view(StaffView(Staff, name=_l("工作人员账号"), category=system, endpoint=ENDPOINTS["staff"],
                              url="staff"))
+    admin.add_view(ImportView(name=_l("数据导入"), category=system, endpoint=ENDPOINTS["imports"], url="imports"))
+    admin.add_view(ChecklistView(ReturnChecklistItem, name=_l("退回补正项目"), category=system,
+                                 endpoint=ENDPOINTS["checklist"], url="checklist"))
     admin.add_view(AuditLogView(AuditLog, name=_l("审计日志"), category=system, endpoint=ENDPOINTS["audit"],
                                 url="audit"))
+    admin.add_view(OutboxView(OutboxMessage, name=_l("邮件发送"), category=system, endpoint=ENDPOINTS["outbox"],
+                              url="outbox"))
     admin.add_view(CalendarDayView(CalendarDay, name=_l("工作日历"), category=system, endpoint=ENDPOINTS["calendar"],
                                    url="calendar"))
 

@@ -3,7 +3,9 @@ its PDF, and the export of the queue to CSV and XLSX. Every query goes through t
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, request, url_for
+from urllib.parse import urlencode, urlsplit
+
+from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
 from flask_admin import expose
 from flask_admin.menu import MenuLink
 from flask_babel import format_datetime
@@ -15,14 +17,15 @@ from ..clock import utcnow
 from ..extensions import db
 from ..models import Application, ApplicationStatus, Category
 from ..models.workflow import TRANSITIONS_BY_NAME, Actor
-from ..services.review import deadlines
+from ..services.review import deadlines, desk
+from ..services.review import exports as review_exports
 from ..services.review import queue as review_queue
 from ..services.review.transitions import available
 from ..validators import mask_id_number
+from .desk import ClaimFilter
 from .filters import BodyFilter, UrgencyFilter
-from .forms import DecisionForm
+from .forms import DecisionForm, RecordForm
 from .gate import ChoiceFilter, LocalDateBetweenFilter, ReviewerModelView, attempt, current_staff, deny
-from .mailer import mail_applicant
 
 S = ApplicationStatus
 
@@ -33,7 +36,9 @@ def _status_badge(view, context, model, name):
 
 
 def _number_link(view, context, model, name):
-    return Markup('<a href="{}">{}</a>').format(url_for(".details_view", id=model.id), model.number)
+    # the detail page keeps the queue it was opened from (「通过并下一条」 walks on through it)
+    return Markup('<a href="{}">{}</a>').format(url_for(".details_view", id=model.id, url=request.full_path),
+                                                model.number)
 
 
 def _day(view, context, model, name):
@@ -108,11 +113,11 @@ class ApplicationView(ReviewerModelView):
         LocalDateBetweenFilter(Application.submitted_at, _l("上报日期")),
         UrgencyFilter(Application.submitted_at),
         BodyFilter(Application.body_id),
+        ClaimFilter(Application.claimed_by_id),
     ]
     column_select_related_list = [Application.person, Application.body, Application.certificate]
     can_export = True
     export_types = ["csv", "xlsx"]
-    export_max_rows = 20000
 
     def is_visible(self) -> bool:
         return False  # the menu reaches the list through the queue links (初审, 审批, 全部申请)
@@ -175,25 +180,36 @@ class ApplicationView(ReviewerModelView):
     @expose("/details/")
     def details_view(self):
         """An application as submitted (the full form, with the full ID number: the opening is audit-logged),
-        its PDF, the person's history and the decisions this staff member may take."""
+        its PDF, the person's history, who has claimed it, and the decisions this staff member may take."""
         application = self.get_one(request.args.get("id"))
         staff = current_staff()
         review_queue.record_opening(application, staff)
-        return self._render_detail(application)
+        return self._render_detail(application, queue=self._queue_from(request.args.get("url")))
+
+    def _queue_from(self, value: str | None) -> str:
+        """The queue a detail page was opened from: a URL of this list only (anything else: the whole list)."""
+        parts = urlsplit(value or "")
+        if value and not parts.scheme and not parts.netloc and parts.path == url_for(".index_view"):
+            return parts.path + (f"?{parts.query}" if parts.query else "")
+        return self.queue_url()
 
     def _render_detail(self, application: Application, failed: DecisionForm | None = None,
-                       failed_decision: str | None = None):
+                       failed_decision: str | None = None, queue: str | None = None):
         from ..services.documents.application_form import render_form_html
 
+        queue = queue or (failed.queue.data if failed is not None else None) or self.queue_url()
+        checklist = [item.text for item in desk.checklist_items()]
         forms = []  # (transition, form): the decisions of the table this staff member may take now
         for transition in available(application, staff=current_staff()):
             if transition.name == failed_decision and failed is not None:
                 form = failed
             else:
                 form = DecisionForm(prefix=transition.name, formdata=None, id=application.id,
-                                    version=application.version)
+                                    version=application.version, queue=queue)
             if transition.reason_label:
                 form.reason.label.text = transition.reason_label
+            if transition.name == "return":
+                form.reason.label.text = _l("其他需要补正的内容")
             forms.append((transition, form))
         history = db.session.scalars(
             select(Application).where(Application.person_id == application.person_id,
@@ -201,11 +217,14 @@ class ApplicationView(ReviewerModelView):
             .order_by(Application.submitted_at.desc())).all()
         return self.render("reviewer/application_detail.html", application=application, decision_forms=forms,
                            history=history, form_html=render_form_html(application.snapshot, application.number),
-                           return_url=self.queue_url())
+                           return_url=queue, checklist=checklist,
+                           claim_form=RecordForm(formdata=None, id=application.id))
 
     @expose("/decide/<decision>/", methods=("POST",))
     def decide(self, decision: str):
-        """通过 / 退回 / 不通过 (初审, reviewers) and 准予延续注册 / 不予注册 (审批, central staff)."""
+        """通过 / 退回 / 不通过 (初审, reviewers) and 准予延续注册 / 不予注册 (审批, central staff). 初审通过,
+        准予延续注册 and the refusals are asked once more on a confirmation page; 「…并下一条」 then opens the next
+        application of the queue the reviewer came from."""
         transition = TRANSITIONS_BY_NAME.get(decision)
         if transition is None or not transition.is_decision:
             abort(404)
@@ -216,15 +235,72 @@ class ApplicationView(ReviewerModelView):
             deny(application, f"{staff.username} 试图对申请 {application.number} 进行无权限的操作 {decision}", 403)
         if not form.validate():
             return self._render_detail(application, form, decision)
-        attempt(lambda: review_queue.decide(application, staff, decision, form.reason.data, utcnow(),
+        queue = self._queue_from(form.queue.data)
+        show_form = lambda: self._render_detail(db.session.get(Application, application.id), form, decision)  # noqa: E731
+        reason = form.reason.data
+        if decision == "return":
+            if not form.items.data and not (reason or "").strip():
+                form.reason.errors.append(_l("请勾选需要补正的材料，或填写退回原因。"))
+                return show_form()
+            reason = attempt(lambda: desk.return_reason(form.items.data, form.reason.data), back=None, form=form,
+                             show_form=show_form)
+        if decision in desk.CONFIRMED_DECISIONS and form.confirmed.data != "1":
+            if transition.reason_required:
+                attempt(lambda: desk.check_reason(reason), back=None, form=form, show_form=show_form)
+            return self.render("reviewer/decision_confirm.html", application=application, transition=transition,
+                               form=form, reason=reason, return_url=url_for(".details_view", id=application.id,
+                                                                            url=queue))
+        attempt(lambda: review_queue.decide(application, staff, decision, reason, utcnow(),
                                             expected_version=form.expected_version()),
-                back=url_for(".details_view", id=application.id), form=form,
-                show_form=lambda: self._render_detail(db.session.get(Application, application.id), form, decision))
-        flash(transition.done, "success")
-        if transition.mail:
-            subject, body = review_queue.decision_mail(application)
-            mail_applicant(application.person, subject, body, staff, target=application)
-        return redirect(url_for(".details_view", id=application.id))
+                back=url_for(".details_view", id=application.id, url=queue), form=form, show_form=show_form)
+        flash(transition.done, "success")  # the applicant's mail is in the outbox, committed with the decision
+        if form.then.data == "next":
+            return redirect(self._next_url(application.id, queue))
+        return redirect(url_for(".details_view", id=application.id, url=queue))
+
+    def _next_url(self, after: int, queue: str) -> str:
+        query = urlsplit(queue).query
+        return url_for(".next_view") + "?" + "&".join(part for part in (query, urlencode({"after": after})) if part)
+
+    @expose("/next/")
+    def next_view(self):
+        """The application after ``after`` in the queue these arguments describe (its filters, search and order,
+        as the list shows them), skipping those a colleague has claimed; the queue itself when none is left."""
+        staff = current_staff()
+        after = review_queue.parse_id(request.args.get("after"))
+        args = [(key, value) for key, value in request.args.items(multi=True) if key != "after"]
+        queue = url_for(".index_view") + (f"?{urlencode(args)}" if args else "")
+        view_args = self._get_list_extra_args()
+        sort = self._get_column_by_idx(view_args.sort)
+        _count, rows = self.get_list(0, sort[0] if sort else None, view_args.sort_desc, view_args.search,
+                                     view_args.filters, page_size=desk.STREAM_WINDOW)
+        rows = list(rows)
+        ids = [row.id for row in rows]
+        following = rows[ids.index(after) + 1:] if after in ids else rows
+        upcoming = next((row for row in following if row.id != after and not desk.claimed_by_other(row, staff)),
+                        None)
+        if upcoming is None:
+            flash(_l("当前队列中已没有下一条申请。"), "info")
+            return redirect(queue)
+        return redirect(url_for(".details_view", id=upcoming.id, url=queue))
+
+    @expose("/claim/", methods=("POST",))
+    def claim(self):
+        """认领: colleagues see 「由XX处理中」 on the queue and the detail page."""
+        application = self.posted_record()
+        back = url_for(".details_view", id=application.id, url=self._queue_from(request.form.get("queue")))
+        attempt(lambda: desk.claim(application, current_staff(), utcnow()), back=back)
+        flash(_l("已认领该申请，其他人员将看到由您处理中。"), "success")
+        return redirect(back)
+
+    @expose("/release/", methods=("POST",))
+    def release(self):
+        """释放认领."""
+        application = self.posted_record()
+        back = url_for(".details_view", id=application.id, url=self._queue_from(request.form.get("queue")))
+        attempt(lambda: desk.release(application, current_staff()), back=back)
+        flash(_l("已释放认领。"), "success")
+        return redirect(back)
 
     @expose("/pdf/")
     def pdf_view(self):
@@ -252,21 +328,28 @@ class ApplicationView(ReviewerModelView):
 
     @expose("/export/<export_type>/")
     def export(self, export_type: str):
-        """The list as it is filtered and searched, within the staff's scope, as CSV or Excel."""
+        """The list as it is filtered and searched, within the staff's scope, as CSV or Excel: every row, streamed
+        a batch at a time (no row limit; the audit row says how many)."""
         if export_type not in self.export_types:
             abort(404)
-        _count, data = self._export_data()
-        headers = [str(header) for header in self.EXPORT_HEADERS]
-        rows = [self._export_row(application) for application in data]
+        view_args = self._get_list_extra_args()
+        sort = self._get_column_by_idx(view_args.sort)
+        _count, query = self.get_list(0, sort[0] if sort else None, view_args.sort_desc, view_args.search,
+                                      view_args.filters, execute=False, page_size=0)
+        count = query.order_by(None).count()
         staff = current_staff()
-        review_queue.record_export(staff, len(rows), export_type, request.query_string.decode()[:300])
+        # the audit row is committed when the response starts, before the rows are streamed
+        review_queue.record_export(staff, count, export_type, request.query_string.decode()[:300])
+        headers = [str(header) for header in self.EXPORT_HEADERS]
+        rows = (self._export_row(application) for application in review_exports.stream_query(query))
         stamp = utcnow().strftime("%Y%m%d%H%M")
         if export_type == "csv":
-            body, mimetype = review_queue.rows_to_csv(headers, rows), "text/csv; charset=utf-8"
+            body, mimetype = review_exports.csv_stream(headers, rows), "text/csv; charset=utf-8"
         else:
-            body = review_queue.rows_to_xlsx(headers, rows, str(_l("申请")))
+            body = review_exports.xlsx_stream(headers, rows, str(_l("申请")), widths=(18, 10, 22, 14, 10, 24, 18,
+                                                                                    12, 18, 40))
             mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        response = Response(body, mimetype=mimetype)
+        response = Response(stream_with_context(body), mimetype=mimetype)
         response.headers["Content-Disposition"] = f'attachment; filename="applications-{stamp}.{export_type}"'
         return response
 

@@ -31,7 +31,6 @@ from ..validators import mask_id_number
 from .filters import BodyFilter
 from .forms import CorrectionForm, ReasonForm, RecordForm
 from .gate import ChoiceFilter, LocalDateBetweenFilter, ReviewerModelView, attempt, current_staff, deny
-from .mailer import mail_applicant
 
 
 def _status_badge(view, context, model, name):
@@ -190,13 +189,8 @@ class CorrectionView(ReviewerModelView):
             abort(400)
         correction = self._posted(form)
         staff = current_staff()
-        person = attempt(lambda: apply_correction(correction, staff, utcnow()),
-                         back=url_for(".details_view", id=correction.id))
+        attempt(lambda: apply_correction(correction, staff, utcnow()), back=url_for(".details_view", id=correction.id))
         flash(_l("已予以更正，人员信息已修改；提交机构和申请人均可看到结果。"), "success")
-        mail_applicant(person, "【注册安全工程师注册管理系统】证件信息已更正",
-                       f"{person.name}：\n\n您的证件信息已由注册管理中心按照注册机构传真的证件、证明更正，"
-                       "可登录注册管理系统进行注册或者查询。\n\n本邮件由系统自动发送，请勿回复。",
-                       staff, target=correction)
         return redirect(url_for(".details_view", id=correction.id))
 
     @expose("/refuse/", methods=("POST",))

@@ -22,6 +22,7 @@ from ..validators import IdNumberError, birth_date_from_id, gender_from_id, mask
 from .errors import DomainError, NotFound
 from .infrastructure.audit import record
 from .infrastructure.notices import N_, notify
+from .notifications.events import mail_identity_corrected
 from .review.queue import in_scope
 
 #: the fields a correction may change, in the order the forms show them
@@ -320,6 +321,7 @@ def apply_correction(correction: IdentityCorrection, staff: Staff, now: datetime
     record("correction.apply", f"予以更正 #{correction.id}：{person.name}，更正{labels}", staff=staff,
            target=correction, body_id=correction.body_id, data={"person_id": person.id, "changes": changes})
     notify(person, "identity_corrected", NOTICE, fields=labels)
+    mail_identity_corrected(person, labels)
     return person
 
 

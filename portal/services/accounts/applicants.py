@@ -42,6 +42,7 @@ from ..infrastructure.passwords import (
     hash_password,
     verify_password,
 )
+from ..notifications.events import mail_password_changed
 from .sessions import end_session, start_session
 
 #: How long the verified identity of 设置密码 step 1 may be used for step 2.
@@ -252,6 +253,7 @@ def change_password(person: Person, current: str, password: str, confirm: str, n
     record("account.change_password",
            f"{person.name}（{person.masked_id_number}）{'修改临时密码' if was_temporary else '修改登录密码'}",
            person=person, target=person, body_id=person.body_id, ip=ip)
+    mail_password_changed(person, now, "更换临时密码" if was_temporary else "修改密码")
     return token
 
 
@@ -318,6 +320,7 @@ def reset_password(token: str, password: str, confirm: str, now: datetime, ip: s
     db.session.flush()
     record("account.reset_password", f"{person.name}（{person.masked_id_number}）通过邮件链接重设密码",
            person=person, target=person, body_id=person.body_id, ip=ip)
+    mail_password_changed(person, now, "通过找回密码链接")
     return person
 
 

@@ -21,6 +21,7 @@ from ..infrastructure.passwords import (
     staff_words,
     verify_password,
 )
+from ..notifications.events import mail_temporary_password
 from ..review.queue import in_scope
 from .applicants import personal_words, void_reset_links
 from .logins import LoginPolicy, LoginRefused, check_password_login, log_out, unlock
@@ -116,6 +117,7 @@ def reset_applicant_password(person: Person, staff: Staff, now: datetime) -> str
     unlock(person)
     record("applicant.password_reset", f"为 {person.name}（{person.masked_id_number}）设置临时密码", staff=staff,
            target=person, body_id=person.body_id)
+    mail_temporary_password(person, now)  # where to collect it (an email added since); never the password
     return password
 
 

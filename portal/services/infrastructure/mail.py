@@ -1,8 +1,9 @@
-"""Outgoing mail: SMTP (plain, STARTTLS or SSL) or, by default, the app log.
+"""Outgoing mail: SMTP (plain, STARTTLS or SSL) or, by default in development, the app log.
 
-Settings come from ``current_app.config``: MAIL_BACKEND ('log' or 'smtp'),
-MAIL_SERVER, MAIL_PORT, MAIL_USE_TLS, MAIL_USE_SSL, MAIL_USERNAME,
-MAIL_PASSWORD, MAIL_SENDER and MAIL_TIMEOUT (seconds).
+Nothing here is called from a request: the outbox (``outbox.py``) writes a row in the request's transaction and a
+worker hands it to ``send_message`` after the commit. Settings come from ``current_app.config``: MAIL_BACKEND
+('log' or 'smtp'), MAIL_SERVER, MAIL_PORT, MAIL_USE_TLS, MAIL_USE_SSL, MAIL_USERNAME, MAIL_PASSWORD, MAIL_SENDER
+and MAIL_TIMEOUT (seconds).
 """
 
 from __future__ import annotations
@@ -20,23 +21,39 @@ DEFAULT_TIMEOUT = 10.0
 
 
 class MailError(RuntimeError):
-    """A message could not be handed to the mail server."""
+    """A message could not be handed to the mail server. ``permanent``: the server refused it for good (a 5xx
+    answer, e.g. an unknown recipient), so trying again will not help."""
 
-    def __init__(self, message: str = "邮件发送失败，请稍后再试") -> None:
+    def __init__(self, message: str = "邮件发送失败，请稍后再试", *, permanent: bool = False,
+                 detail: str = "") -> None:
         super().__init__(message)
+        self.permanent = permanent
+        self.detail = detail
 
 
-def build_message(to: str, subject: str, body: str, sender: str) -> EmailMessage:
-    """Build a UTF-8 plain-text message (Chinese subject and body allowed)."""
+def sender_domain(sender: str) -> str:
+    _, at, domain = parseaddr(sender)[1].rpartition("@")
+    return domain if at else "localhost"
+
+
+def new_message_id(sender: str | None = None) -> str:
+    """A fresh, globally unique Message-ID in the sender's domain."""
+    return make_msgid(domain=sender_domain(sender or current_app.config.get("MAIL_SENDER") or DEFAULT_SENDER))
+
+
+def build_message(to: str, subject: str, body: str, sender: str, *, html: str | None = None,
+                  message_id: str | None = None) -> EmailMessage:
+    """Build a UTF-8 message (Chinese subject and body allowed): the text, and an HTML alternative when given."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=True)
-    _, at, domain = parseaddr(sender)[1].rpartition("@")
-    message["Message-ID"] = make_msgid(domain=domain if at else "localhost")
+    message["Message-ID"] = message_id or make_msgid(domain=sender_domain(sender))
     # base64 keeps the text intact through relays without 8BITMIME.
     message.set_content(body, charset="utf-8", cte="base64")
+    if html is not None:
+        message.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
     return message
 
 
@@ -56,6 +73,17 @@ def _connect(config: Mapping[str, object]) -> smtplib.SMTP:
     return smtplib.SMTP(host, port, timeout=timeout)
 
 
+def _is_permanent(error: Exception) -> bool:
+    """A 5xx answer about this message (recipient or content refused); 4xx and connection trouble are temporary."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return False  # the portal's own setting: fix it, then the messages go out on their next attempt
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code >= 500
+    return False
+
+
 def _send_smtp(message: EmailMessage, config: Mapping[str, object]) -> None:
     try:
         with _connect(config) as connection:
@@ -66,26 +94,27 @@ def _send_smtp(message: EmailMessage, config: Mapping[str, object]) -> None:
                 connection.login(str(username), str(config.get("MAIL_PASSWORD") or ""))
             connection.send_message(message)
     except (smtplib.SMTPException, OSError) as error:  # OSError: socket, TLS, timeout
-        current_app.logger.error("Sending mail to %s failed: %r", message["To"], error)
-        raise MailError() from error
+        current_app.logger.warning("Sending mail %s failed: %r", message["Message-ID"], error)
+        raise MailError(permanent=_is_permanent(error), detail=repr(error)[:500]) from error
 
 
 def _log_message(message: EmailMessage) -> None:
     """Development backend: write the whole message, readable, to the log, at INFO: development's LOG_LEVEL
     (portal/config.py) lets that reach the console of ``make run``, so a reset link can be followed."""
+    body = message.get_body(("plain",)) if message.is_multipart() else message
     current_app.logger.info(
-        "Mail (log backend)\nFrom: %s\nTo: %s\nSubject: %s\n\n%s",
+        "Mail (log backend)\nFrom: %s\nTo: %s\nSubject: %s\nMessage-ID: %s\n\n%s",
         message["From"],
         message["To"],
         message["Subject"],
-        message.get_content(),
+        message["Message-ID"],
+        body.get_content(),
     )
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
-    """Send a plain-text mail; raise MailError when the server cannot take it."""
+def send_message(message: EmailMessage) -> None:
+    """Hand a built message to the configured backend; raise MailError when the server cannot take it."""
     config = current_app.config
-    message = build_message(to, subject, body, str(config.get("MAIL_SENDER") or DEFAULT_SENDER))
     backend = config.get("MAIL_BACKEND", "log")
     if backend == "log":
         _log_message(message)
@@ -93,3 +122,9 @@ def send_mail(to: str, subject: str, body: str) -> None:
         _send_smtp(message, config)
     else:
         raise ValueError(f"unknown MAIL_BACKEND {backend!r}")
+
+
+def send_mail(to: str, subject: str, body: str, *, html: str | None = None) -> None:
+    """Send a mail now (the outbox's worker, and tests of the transport); raise MailError on failure."""
+    config = current_app.config
+    send_message(build_message(to, subject, body, str(config.get("MAIL_SENDER") or DEFAULT_SENDER), html=html))

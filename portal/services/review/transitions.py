@@ -4,7 +4,8 @@ which notice it leaves.
 
 Every function goes through ``_take``: it checks the actor and the current state against the table, changes the
 status, writes an ``ApplicationEvent`` history row (and, for a staff decision, the audit row), adds the personal
-notice and flushes (never commits). A function adds only what its transition changes beyond that (the number and
+notice and, where the table says so, the applicant's mail (an outbox row, committed or rolled back with the
+change), and flushes (never commits). A function adds only what its transition changes beyond that (the number and
 snapshot of 上报, the certificate of 准予延续注册). A wrong actor, a wrong state or a missing reason raises
 ``DomainError``; two people changing one application at once (the ``version`` optimistic lock) raises
 ``ConcurrentChange``, a ``DomainError`` too. After catching either, a view must roll back (``portal.transaction``).
@@ -29,6 +30,7 @@ from ..errors import DomainError
 from ..infrastructure import audit
 from ..infrastructure.dates import add_years
 from ..infrastructure.notices import notify
+from ..notifications.events import mail_transition
 
 S = ApplicationStatus
 
@@ -216,6 +218,7 @@ def _take(name: str, application: Application, now: datetime, *, person: Person 
     from_status = application.status
     application.status = transition.target
     application.last_reason = reason  # the current decision's reason; earlier ones stay in the history rows
+    application.claimed_by_id = application.claimed_at = None  # a claim (认领) ends with the step it was for
     if transition.is_decision:
         application.decided_at = now
     db.session.add(ApplicationEvent(application=application, action=name, from_status=from_status,
@@ -233,11 +236,18 @@ def _take(name: str, application: Application, now: datetime, *, person: Person 
         audit.record(f"application.{name}", summary, staff=staff, target=application, body_id=application.body_id,
                      data={"from": from_status.value, "to": transition.target.value, "reason": reason,
                            **(audit_data or {})})
+    else:  # the applicant's own 上报, 重新上报 and 撤回
+        what = f"申请编号 {application.number}" if application.number else f"申请 #{application.id}（草稿）"
+        verb = {"submit": "上报", "resubmit": "重新上报", "withdraw": "撤回"}.get(name, name)
+        audit.record(f"application.{name}", f"{verb}：{what}", person=person, target=application,
+                     body_id=application.body_id, data={"from": from_status.value, "to": transition.target.value})
     if transition.notice and application.number:
         if reason is not None:
             notice_params["reason"] = _sentence(reason)
         notify(application.person, transition.target.value, transition.notice, application,
                number=application.number, **notice_params)
+    if transition.mail and application.number:  # the mail mirrors the notice, in the same transaction (outbox)
+        mail_transition(application, name, now, reason)
     return application
 
 
