@@ -106,6 +106,8 @@ def link_callback(uri: str, rel: str | None = None) -> str | None:
     folder, a missing file) is refused: None is returned and the resource
     policy of ``render_pdf`` then blocks the original reference.
     """
+    if uri.startswith("data:image/"):
+        return uri  # a picture inside the document itself (the certificate's QR code): nothing is read
     root = _static_root()
     parts = urlsplit(uri)
     if root is None or parts.scheme or parts.netloc:
