@@ -56,6 +56,7 @@ def init_jobs(app: Flask) -> None:
         beat_schedule={
             "mail-sweep": {"task": "portal.mail.sweep", "schedule": float(app.config.get("MAIL_SWEEP_SECONDS", 60))},
             "renewal-reminders": {"task": "portal.mail.reminders", "schedule": crontab(minute=7)},
+            "deadline-digest": {"task": "portal.mail.digest", "schedule": crontab(minute=37, hour="8-17")},
         },
     )
     celery.Task = AppTask
@@ -98,3 +99,11 @@ def renewal_reminders() -> int:
     from .services.notifications.reminders import run_reminders
 
     return run_reminders().mailed
+
+
+@celery.task(name="portal.mail.digest", base=AppTask)
+def deadline_digest() -> int:
+    """Each body's daily digest of applications near or over their limit (once a day per body)."""
+    from .services.notifications.digest import run_digest
+
+    return run_digest().mailed

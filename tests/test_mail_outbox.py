@@ -147,11 +147,14 @@ def test_every_template_renders_a_subject_text_and_html(app):
     from pathlib import Path
 
     names = sorted(path.stem for path in (Path(app.root_path) / "templates" / "mail").glob("[!_]*.txt"))
-    assert len(names) == 14
+    assert len(names) == 15
     params = {"name": "王建国", "number": "YX202600000001", "kind": "延续注册", "when": "2026年11月27日 10:00",
               "body_name": "辽宁省应急管理厅", "body_address": "沈阳市", "body_phone": "024-1", "reason": "理由",
               "until": "2031年12月31日", "fields": "姓名", "how": "修改密码", "link": "http://x/r/abc", "minutes": 30,
-              "certificate_number": "ZA001", "opens": "2026年09月30日", "days": 30, "portal_url": "http://x/"}
+              "certificate_number": "ZA001", "opens": "2026年09月30日", "days": 30, "portal_url": "http://x/",
+              "day": "2026年10月20日", "overdue": [], "soon": [{"number": "YX1", "name": "王建国", "step": "初审",
+                                                               "due": "2026-10-26", "remaining": 4}],
+              "listed": 30, "console_url": "http://x/reviewer/"}
     with app.app_context():
         for name in names:
             rendered = outbox.render(name, params)
@@ -296,3 +299,40 @@ def test_the_reminder_command_runs_the_pass(app, db, smtp_server):  # noqa: F811
     assert "发出 0 封" in again.output
     status = app.test_cli_runner().invoke(args=["mail", "status"])
     assert "sent: 1" in status.output
+
+
+# --- the daily deadline digest to the registration bodies ------------------------------------------------------------
+
+def test_each_body_gets_one_digest_a_day_of_its_applications_near_or_over_their_limit(app, db, smtp_server,  # noqa: F811
+                                                                                     time_machine):
+    from portal.models import Body
+    from portal.services.notifications.digest import run_digest
+    from tests.clocks import BEIJING, beijing
+
+    time_machine.move_to(beijing(2026, 10, 20, 9, 30), tick=False)
+    liaoning = db.session.scalar(select(Body).where(Body.code == "210000"))
+    liaoning.email = "shenhe@ln.example.cn"
+    jilin = db.session.scalar(select(Body).where(Body.code == "220000"))
+    jilin.email = "shenhe@jl.example.cn"  # nothing near its limit: no digest
+    for name, day in (("王甲", date(2026, 9, 15)), ("王乙", date(2026, 9, 21)), ("王丙", date(2026, 10, 19))):
+        person = make_person(name=name, body_code="210000")
+        make_certificate(person, valid_until=date(2027, 6, 30))
+        application = make_application(person)
+        application.submitted_at = datetime_at(day, BEIJING)
+    db.session.commit()
+    with app.app_context():
+        first = run_digest()
+        again = run_digest()
+    assert (first.mailed, again.mailed, again.already) == (1, 0, 1)
+    message = smtp_server.wait_for(1)[0]
+    assert message["To"] == "shenhe@ln.example.cn"
+    assert "已超期 1 件，即将超期 1 件" in message["Subject"]
+    body = plain_text(message)
+    assert "王甲" in body and "王乙" in body and "王丙" not in body  # 10-19's is far from its limit
+    assert message["Message-ID"] == "<deadline-digest.210000.20261020@localhost>"
+
+
+def datetime_at(day: date, zone):
+    from datetime import datetime, time
+
+    return datetime.combine(day, time(10), tzinfo=zone)

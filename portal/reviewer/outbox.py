@@ -31,6 +31,7 @@ TEMPLATE_LABELS = {
     "reminder_window_open": _l("延续注册开放提醒"),
     "reminder_days_30": _l("到期前30天提醒"),
     "reminder_days_7": _l("到期前7天提醒"),
+    "deadline_digest": _l("办理期限提醒（注册机构）"),
 }
 STATE_BADGES = {"pending": "secondary", "sending": "info", "sent": "success", "failed": "danger"}
 

@@ -51,10 +51,12 @@ _PENDING_KEY = "outbox_new"
 
 # --- writing ---------------------------------------------------------------------------------------------------
 
-def queue_mail(recipient: str, template: str, params: dict | None = None, *, person=None) -> OutboxMessage:
-    """Add a message to the outbox in the current transaction (flushed, never committed here)."""
+def queue_mail(recipient: str, template: str, params: dict | None = None, *, person=None,
+               message_id: str | None = None) -> OutboxMessage:
+    """Add a message to the outbox in the current transaction (flushed, never committed here). A given
+    ``message_id`` makes the message once-only: a second row with it violates the unique key."""
     render(template, params or {})  # a missing template or parameter fails now, in the change that causes it
-    message = OutboxMessage(message_id=new_message_id(), recipient=recipient.strip(), template=template,
+    message = OutboxMessage(message_id=message_id or new_message_id(), recipient=recipient.strip(), template=template,
                             params={key: _plain(value) for key, value in (params or {}).items()},
                             person_id=person.id if person is not None else None, state=P.PENDING.value,
                             attempts=0, next_attempt_at=utcnow())
@@ -75,6 +77,8 @@ def _plain(value):
         return value
     if isinstance(value, (list, tuple)):
         return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
     return str(value)
 
 

@@ -51,6 +51,19 @@ def reminders_command(day) -> None:
     click.echo(f"{run.day:%Y-%m-%d} 续期提醒：发出 {run.mailed} 封，跳过已过时的提醒 {run.superseded} 条。")
 
 
+@mail_cli.command("digest")
+@click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="the registry's day to run for (default: today)")
+@with_appcontext
+def digest_command(day) -> None:
+    """Mail each registration body its applications near or over their time limit (once a day per body)."""
+    from .digest import run_digest
+
+    run = run_digest(day.date() if day else None)
+    _wait_for_inline_deliveries()
+    click.echo(f"{run.day:%Y-%m-%d} 办理期限提醒：发出 {run.mailed} 封，今日已发 {run.already} 封。")
+
+
 @mail_cli.command("status")
 @with_appcontext
 def status_command() -> None:
