@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import secrets
+import shutil
+import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -57,20 +59,23 @@ def signing_key() -> SigningKey:
 
 
 def development_key(folder: Path) -> SigningKey:
-    """A throw-away ECDSA P-256 CA and a signing certificate under ``folder`` (made once; kept for later runs)."""
+    """A throw-away ECDSA P-256 CA and a signing certificate under ``folder`` (made once; kept for later runs).
+    Made in a fresh folder beside it and renamed into place, so that processes starting at once agree on one."""
     p12_path, passphrase_path = folder / "signer.p12", folder / "passphrase"
     with _lock:
         if not p12_path.exists():
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            fresh = Path(tempfile.mkdtemp(prefix=".certificate-signing-", dir=folder.parent))
             passphrase = secrets.token_urlsafe(24).encode()
             ca_pem, p12 = _make_development_pki(passphrase)
-            (folder / "ca.pem").write_bytes(ca_pem)
-            passphrase_path.write_bytes(passphrase)
-            passphrase_path.chmod(0o600)
-            temporary = p12_path.with_suffix(".tmp")
-            temporary.write_bytes(p12)
-            temporary.chmod(0o600)
-            temporary.replace(p12_path)
+            (fresh / "ca.pem").write_bytes(ca_pem)
+            for name, content in (("passphrase", passphrase), ("signer.p12", p12)):
+                (fresh / name).write_bytes(content)
+                (fresh / name).chmod(0o600)
+            try:
+                fresh.rename(folder)
+            except OSError:  # another process was first: use its key
+                shutil.rmtree(fresh, ignore_errors=True)
     return SigningKey(p12_path, passphrase_path.read_bytes())
 
 
