@@ -125,6 +125,12 @@ class ApplicationView(ReviewerModelView):
     def search_placeholder(self):
         return str(_l("姓名、证件号码或申请编号（从开头输入）"))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for flt in self._filters:
+            if isinstance(flt, UrgencyFilter):
+                flt.status_of = self.active_status  # 即将超期 within the 初审 or 审批 queue: an index range
+
     def _get_default_order(self):
         """Oldest first: by the day the current step began (审批: 初审通过; otherwise 上报), then by id."""
         for column, direction in review_queue.oldest_first(self.active_status()):

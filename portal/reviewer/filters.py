@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Body
+from ..models import ApplicationStatus, Body
 from ..services.review import deadlines
 
 BODY_FILTER_NAME = _l("注册机构")
@@ -42,6 +42,8 @@ class UrgencyFilter(BaseSQLAFilter):
 
     def __init__(self, column):
         super().__init__(column, _l("期限"), options=[(u.value, u.label) for u in deadlines.Urgency])
+        #: set by the list view: the status its other filter limits the list to (None: any)
+        self.status_of = lambda: None
 
     def operation(self):
         return _l("为")
@@ -50,7 +52,9 @@ class UrgencyFilter(BaseSQLAFilter):
         return value in {u.value for u in deadlines.Urgency}
 
     def apply(self, query, value, alias=None):
-        return query.filter(deadlines.urgency_condition(value))
+        status = self.status_of()
+        statuses = (ApplicationStatus(status),) if status in {s.value for s in deadlines.STAGE_COLUMNS} else None
+        return query.filter(deadlines.urgency_condition(value, statuses=statuses))
 
 
 def body_choices() -> list[tuple[str, str]]:

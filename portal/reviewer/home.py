@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import jsonify
 from flask_admin import AdminIndexView, expose
 
-from ..services.review import dashboard, deadlines
+from ..services.review import dashboard
 from ..services.review import queue as review_queue
 from .gate import ConsoleGate, current_staff
 
@@ -25,7 +25,6 @@ class ConsoleHomeView(ConsoleGate, AdminIndexView):
         return self.render("reviewer/home.html", staff=staff, counts=review_queue.pending_counts(staff),
                            dash=dashboard.build(staff), queue_url=self.applications.queue_url,
                            urgent_url=self.urgent_url, body_url=self.body_url,
-                           deadline_of=deadlines.application_row_deadline,
                            corrections_url=self.corrections.pending_url())
 
     @expose("/dashboard.json")

@@ -20,7 +20,7 @@ from ...extensions import db
 from ...models import Application, ApplicationKind, ApplicationStatus, Body, Certificate, Staff
 from ..infrastructure import workdays
 from . import deadlines
-from .queue import queue_select, scoped
+from .queue import scoped
 
 S = ApplicationStatus
 
@@ -86,12 +86,13 @@ def build(staff: Staff, today: date | None = None) -> dict:
     for status, count in status_rows:
         by_status[status] = count
 
-    mine = Application.status.in_(_queue_statuses(staff))  # a body's dashboard: its 初审 queue only
-    urgency = {}
-    for level in deadlines.Urgency:
-        query = scoped(select(func.count()).select_from(Application), Application, staff).where(
-            mine, deadlines.urgency_condition(level, today, calendar))
-        urgency[level.value] = db.session.scalar(query) or 0
+    statuses = _queue_statuses(staff)  # a body's dashboard: its 初审 queue only
+
+    def in_scope(query):
+        return scoped(query, Application, staff)
+
+    per_body = deadlines.urgency_counts(in_scope, today, statuses)
+    urgency = {level: sum(counts[level] for counts in per_body.values()) for level in ("soon", "overdue")}
 
     waits_all: Counter = Counter()
     waits_by_body: dict[int, Counter] = defaultdict(Counter)
@@ -107,11 +108,6 @@ def build(staff: Staff, today: date | None = None) -> dict:
     else:
         center_waits = None
 
-    def urgent(level):
-        query = queue_select(staff, urgency=level).where(mine).options(
-            selectinload(Application.person), selectinload(Application.body), selectinload(Application.certificate))
-        return db.session.scalars(query.limit(URGENT_ROWS)).all()
-
     data = {
         "today": today,
         "calendar_missing": calendar.missing_years(today, today + timedelta(days=CALENDAR_HORIZON_DAYS)),
@@ -119,20 +115,20 @@ def build(staff: Staff, today: date | None = None) -> dict:
         "urgency": urgency,
         "queue_size": sum(waits_all.values()),
         "age": {"labels": [str(label) for label, _low, _high in AGE_BUCKETS], "values": _histogram(waits_all)},
-        "overdue_items": urgent(deadlines.Urgency.OVERDUE),
-        "soon_items": urgent(deadlines.Urgency.SOON),
+        "overdue_items": deadlines.urgent_applications(in_scope, deadlines.Urgency.OVERDUE, statuses, URGENT_ROWS,
+                                                       today),
+        "soon_items": deadlines.urgent_applications(in_scope, deadlines.Urgency.SOON, statuses, URGENT_ROWS, today),
         "calendar": calendar,
     }
     if staff.is_central:
         data["center_age"] = {"labels": data["age"]["labels"], "values": _histogram(center_waits)}
-        data["bodies"] = _by_body(waits_by_body, today)
+        data["bodies"] = _by_body(waits_by_body, deadlines.urgency_counts(in_scope, today, (S.SUBMITTED,)))
         data["expiring"] = _expiring(staff, today)
     return data
 
 
-def _by_body(waits_by_body: dict[int, Counter], today: date) -> list[dict]:
+def _by_body(waits_by_body: dict[int, Counter], urgency: dict[int, dict[str, int]]) -> list[dict]:
     """One row per body with a 初审 queue: size, overdue, nearly due, the longest wait; most overdue first."""
-    urgency = deadlines.near_or_over_by_body(today, (S.SUBMITTED,))
     names = dict(db.session.execute(select(Body.id, Body.name)).all())
     codes = dict(db.session.execute(select(Body.id, Body.code)).all())
     rows = []

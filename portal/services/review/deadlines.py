@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, false, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from ... import clock
 from ...extensions import db
@@ -227,9 +228,22 @@ def stage_thresholds(today: date, calendar: WorkCalendar, limit: int) -> tuple[d
     return not_overdue, relaxed
 
 
-def _expiry_before(day: date):
+def _expiry_before(day: date, valid_until=None):
+    """Renewals whose certificate expires before ``day``: over a joined ``Certificate.valid_until`` when the
+    caller joined it (a count over many rows), else a per-row lookup (a list that stops after a page)."""
+    if valid_until is not None:
+        return and_(Application.kind == ApplicationKind.RENEWAL, valid_until < day)
     return and_(Application.kind == ApplicationKind.RENEWAL,
                 exists().where(Certificate.id == Application.certificate_id, Certificate.valid_until < day))
+
+
+def _expiry_within(first: date, end: date, valid_until=None):
+    """Renewals whose certificate expires from ``first`` to before ``end`` (a few days: without a join, the
+    certificates of that week, looked up once as a set)."""
+    if valid_until is not None:
+        return and_(Application.kind == ApplicationKind.RENEWAL, valid_until >= first, valid_until < end)
+    week = select(Certificate.id).where(Certificate.valid_until >= first, Certificate.valid_until < end)
+    return and_(Application.kind == ApplicationKind.RENEWAL, Application.certificate_id.in_(week))
 
 
 def _soon_expiry_limit(today: date, calendar: WorkCalendar) -> date:
@@ -240,23 +254,38 @@ def _soon_expiry_limit(today: date, calendar: WorkCalendar) -> date:
     return day
 
 
-def urgency_condition(urgency: Urgency | str, today: date | None = None, calendar: WorkCalendar | None = None):
-    """SQL condition over ``applications``: the rows whose current limit is overdue, or 5 or fewer working days
-    away (not yet overdue). Uses the timestamp columns' indexes; the calendar is asked a few dozen times only."""
-    urgency = Urgency(urgency)
+def urgency_conditions(today: date | None = None, calendar: WorkCalendar | None = None, valid_until=None,
+                       statuses: tuple[ApplicationStatus, ...] | None = None) -> dict[Urgency, object]:
+    """SQL conditions over ``applications``, by urgency: the rows whose current limit is overdue, or 5 or fewer
+    working days away (not yet overdue). The stage limits become timestamp thresholds computed once from the
+    calendar (a few dozen lookups); ``valid_until``: the joined certificate's column, if the query joins it;
+    ``statuses``: the statuses the query is limited to anyway (the 初审 or 审批 queue), which lets a list start
+    its index walk at the first row not yet overdue.
+
+    overdue = stage overdue ∨ expiry passed; soon = ¬stage overdue ∧ ¬expiry passed ∧ (stage soon ∨ expiry
+    soon), each stage's part a range of its timestamp."""
     calendar = calendar or workdays.current()
     today = today or clock.today()
-    overdue, soon_or_overdue = [], []
-    for status, column in STAGE_COLUMNS.items():
+    statuses = tuple(status for status in (statuses or STAGE_COLUMNS) if status in STAGE_COLUMNS)
+    if not statuses:
+        return {Urgency.OVERDUE: false(), Urgency.SOON: false()}
+    in_stage = Application.status.in_(statuses)
+    expiry_passed = and_(in_stage, _expiry_before(today, valid_until))
+    expiry_soon = _expiry_within(today, _soon_expiry_limit(today, calendar), valid_until)
+    overdue, soon = [], []
+    for status in statuses:
+        column = STAGE_COLUMNS[status]
         not_overdue, relaxed = stage_thresholds(today, calendar, LIMITS[STAGE_STEPS[status]])
         overdue.append(and_(Application.status == status, column < _day_start(not_overdue)))
-        soon_or_overdue.append(and_(Application.status == status, column < _day_start(relaxed)))
-    in_stage = Application.status.in_(list(STAGE_COLUMNS))
-    overdue.append(and_(in_stage, _expiry_before(today)))
-    soon_or_overdue.append(and_(in_stage, _expiry_before(_soon_expiry_limit(today, calendar))))
-    if urgency is Urgency.OVERDUE:
-        return or_(*overdue)
-    return and_(or_(*soon_or_overdue), ~or_(*overdue))
+        soon.append(and_(Application.status == status, column >= _day_start(not_overdue),
+                         or_(column < _day_start(relaxed), expiry_soon)))
+    return {Urgency.OVERDUE: or_(*overdue, expiry_passed), Urgency.SOON: and_(or_(*soon), ~expiry_passed)}
+
+
+def urgency_condition(urgency: Urgency | str, today: date | None = None, calendar: WorkCalendar | None = None,
+                      statuses: tuple[ApplicationStatus, ...] | None = None):
+    """The condition of one urgency (the queue's 期限 filter, ``queue.queue_select``)."""
+    return urgency_conditions(today, calendar, statuses=statuses)[Urgency(urgency)]
 
 
 def _day_start(day: date) -> datetime:
@@ -264,18 +293,57 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=clock.timezone())
 
 
+def urgency_counts(query_scope=None, today: date | None = None,
+                   statuses: tuple[ApplicationStatus, ...] = tuple(STAGE_COLUMNS)) -> dict[int, dict[str, int]]:
+    """{body_id: {"soon": n, "overdue": n}} of the applications in ``statuses``, in one pass (the certificate
+    joined once, both counts filtered); ``query_scope`` narrows the query (the console's body scope)."""
+    calendar = workdays.current()
+    today = today or clock.today()
+    conditions = urgency_conditions(today, calendar, valid_until=Certificate.valid_until, statuses=statuses)
+    query = (select(Application.body_id, func.count().filter(conditions[Urgency.OVERDUE]),
+                    func.count().filter(conditions[Urgency.SOON]))
+             .select_from(Application).outerjoin(Certificate, Certificate.id == Application.certificate_id)
+             .where(Application.status.in_(statuses)).group_by(Application.body_id))
+    if query_scope is not None:
+        query = query_scope(query)
+    return {body_id: {"soon": soon, "overdue": overdue} for body_id, overdue, soon in db.session.execute(query)
+            if soon or overdue}
+
+
 def near_or_over_by_body(today: date | None = None,
                          statuses: tuple[ApplicationStatus, ...] = tuple(STAGE_COLUMNS)) -> dict[int, dict[str, int]]:
     """{body_id: {"soon": n, "overdue": n}} over every body's applications in ``statuses`` (default: both steps
-    that run against a limit, 初审 and 审批); two grouped queries."""
+    that run against a limit, 初审 and 审批), for the dashboard and a daily digest; one grouped query."""
+    return urgency_counts(None, today, statuses)
+
+
+def urgent_applications(query_scope, urgency: Urgency | str, statuses: tuple[ApplicationStatus, ...],
+                        limit: int = 10, today: date | None = None) -> list[tuple[Application, RowDeadline]]:
+    """The ``limit`` most pressing applications of one urgency, nearest limit first, with their row deadlines.
+
+    Small indexed queries instead of one OR over every row: for each status, the oldest by the step's start and
+    the renewals by their certificate's expiry; each candidate is then judged by ``row_deadline`` exactly."""
+    urgency = Urgency(urgency)
     calendar = workdays.current()
     today = today or clock.today()
-    result: dict[int, dict[str, int]] = {}
-    for urgency in Urgency:
-        rows = db.session.execute(select(Application.body_id, func.count()).where(
-            Application.status.in_(statuses), urgency_condition(urgency, today, calendar))
-            .group_by(Application.body_id))
-        for body_id, count in rows:
-            result.setdefault(body_id, {"soon": 0, "overdue": 0})[urgency.value] = count
-    return result
-
+    state = State.OVERDUE if urgency is Urgency.OVERDUE else State.SOON
+    found: dict[int, Application] = {}
+    for status in statuses:
+        column = STAGE_COLUMNS[status]
+        not_overdue, relaxed = stage_thresholds(today, calendar, LIMITS[STAGE_STEPS[status]])
+        by_stage = select(Application).where(Application.status == status, column < _day_start(
+            not_overdue if urgency is Urgency.OVERDUE else relaxed))
+        if urgency is Urgency.SOON:
+            by_stage = by_stage.where(column >= _day_start(not_overdue))
+        by_expiry = select(Application).join(Certificate, Certificate.id == Application.certificate_id).where(
+            Application.status == status, Application.kind == ApplicationKind.RENEWAL,
+            Certificate.valid_until < (today if urgency is Urgency.OVERDUE else _soon_expiry_limit(today, calendar)))
+        for query, order in ((by_stage, column), (by_expiry, Certificate.valid_until)):
+            query = query_scope(query).options(selectinload(Application.person), selectinload(Application.body),
+                                               selectinload(Application.certificate))
+            for application in db.session.scalars(query.order_by(order).limit(limit)):
+                found[application.id] = application
+    rows = [(application, application_row_deadline(application, today, calendar)) for application in found.values()]
+    rows = [(application, row) for application, row in rows if row is not None and row.state is state]
+    rows.sort(key=lambda pair: (pair[1].remaining, pair[1].due, pair[0].id))
+    return rows[:limit]
