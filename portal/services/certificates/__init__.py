@@ -20,6 +20,7 @@ import segno
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ...clock import local_date
 from ...extensions import db
@@ -121,14 +122,16 @@ def standing(issued: ElectronicCertificate, today: date) -> Standing:
 def find_by_token(token: str) -> ElectronicCertificate | None:
     if not _TOKEN.fullmatch(token or ""):
         return None
-    return db.session.scalars(select(ElectronicCertificate).where(ElectronicCertificate.token == token)).first()
+    return db.session.scalars(select(ElectronicCertificate).options(joinedload(ElectronicCertificate.certificate))
+                              .where(ElectronicCertificate.token == token)).first()
 
 
 def find_by_serial(text: str) -> ElectronicCertificate | None:
     serial = normalize_serial(text)
     if serial is None:
         return None
-    return db.session.scalars(select(ElectronicCertificate).where(ElectronicCertificate.serial == serial)).first()
+    return db.session.scalars(select(ElectronicCertificate).options(joinedload(ElectronicCertificate.certificate))
+                              .where(ElectronicCertificate.serial == serial)).first()
 
 
 def verification_url(issued: ElectronicCertificate) -> str:
