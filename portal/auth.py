@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 
 from .clock import utcnow
 from .extensions import db, login_manager
 from .models import Person, Staff
-from .services.accounts.sessions import SessionPolicy, resume_session
+from .services.accounts.logins import was_taken_over
+from .services.accounts.sessions import SessionPolicy, ended_because, resume_session
 
 _MODELS = {"p": Person, "s": Staff}
+#: requests a page makes by itself, which are not the person's activity: the idle warning's logout (it checks
+#: whether another tab was active meanwhile, which its own request must not seem to be)
+PASSIVE_ENDPOINTS = frozenset({"applicant.session_idle_logout"})
 
 
 def load_user(user_id: str):
@@ -30,15 +34,35 @@ def load_user(user_id: str):
     if account is None or not account.is_active:
         return None
     policy = SessionPolicy.from_config(current_app.config)
-    if not resume_session(account, token, utcnow(), policy):
+    now = utcnow()
+    if model is Person:
+        g.session_ended = _why_ended(account, token, now, policy)
+    activity = not has_request_context() or request.endpoint not in PASSIVE_ENDPOINTS
+    if not resume_session(account, token, now, policy, activity=activity):
         db.session.commit()  # persist the ended session even though this request will answer "log in again"
         return None
     return account
 
 
+def _why_ended(person, token: str, now, policy: SessionPolicy) -> str | None:
+    """An applicant's ended session: idle, ended by 「结束其他登录并继续」 elsewhere (``taken_over``), or otherwise."""
+    reason = ended_because(person, token, now, policy)
+    if reason == "replaced" and was_taken_over(person, token):
+        return "taken_over"
+    return reason
+
+
 def login_prompt():
-    """What a gate tells a visitor it sends to a login page: their session has ended (idle timeout, 安全退出
-    elsewhere, unlocked by a body), or they have not logged in."""
+    """What a gate tells a visitor it sends to a login page: their session has ended (an applicant is told whether
+    by the idle timeout or by a login elsewhere; otherwise 安全退出 elsewhere or unlocked by a body), or they have
+    not logged in."""
+    reason = g.get("session_ended")
+    if reason == "idle":
+        return _l("您已因%(minutes)d分钟未操作自动退出，请重新登录。",
+                  minutes=max(1, round(current_app.config["IDLE_TIMEOUT_MINUTES"])))
+    if reason == "taken_over":
+        return _l("您的账号已在其他地方登录（选择了“结束其他登录并继续”），本次登录已结束。如不是您本人操作，"
+                  "请立即修改密码或联系所属注册机构。")
     if session.get("_user_id"):
         return _l("您已长时间未操作或已在别处退出，请重新登录。")
     return _l("请先登录。")

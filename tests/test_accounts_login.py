@@ -110,7 +110,7 @@ def test_idle_session_is_logged_out_and_the_account_can_log_in_again(app, client
     db.session.commit()
     response = client.get("/applicant/")
     assert response.status_code == 302 and response.headers["Location"].startswith("/?next=")
-    assert "您已长时间未操作或已在别处退出，请重新登录。" in text(client.get(response.headers["Location"]))
+    assert "您已因30分钟未操作自动退出，请重新登录。" in text(client.get(response.headers["Location"]))
     db.session.refresh(applicant)
     assert applicant.session_token is None
     assert login(app.test_client(), applicant.id_number).headers["Location"] == "/applicant/"

@@ -89,6 +89,25 @@ def test_stored_notices_follow_newest_first_with_the_return_reason(db):
     returned = notices[0]
     assert returned.level == "warning" and returned.reason == "继续教育证明材料不全"
     assert notices[1].level == "success" and notices[2].reason is None
+    assert [notice.superseded for notice in notices] == [False, False, True]  # 已上报 is no longer the state
+
+
+def test_after_approval_the_return_notice_is_folded_into_the_history(db):
+    """「请修改后重新上报」 no longer shows among the current notices once the application is approved; the
+    approval comes first, older states follow as history, newest first."""
+    person = make_person()
+    make_certificate(person, valid_until=date(2031, 9, 15))  # the renewed certificate
+    application = make_application(person, status=ApplicationStatus.APPROVED)
+    for days, kind, message in ((5, "submitted", "您的延续注册申请已上报。"),
+                                (4, "returned", "您的延续注册申请已被退回修改，请修改后重新上报。"),
+                                (3, "submitted", "您的延续注册申请已重新上报。"),
+                                (1, "approved", "您的延续注册申请已准予注册。")):
+        notify(person, kind, message, application).created_at = utcnow() - timedelta(days=days)
+    db.session.flush()
+    notices = personal_notices(person, TODAY, 3)
+    assert kinds(notices) == ["approved", "renewal_not_open", "submitted", "returned", "submitted"]
+    assert [notice.superseded for notice in notices] == [False, False, True, True, True]
+    assert notices[0].level == "success"
 
 
 def test_application_state_is_computed_when_no_notice_was_stored(db):
@@ -98,8 +117,8 @@ def test_application_state_is_computed_when_no_notice_was_stored(db):
     application.last_reason = "工作经历与聘用单位证明不符。"
     db.session.flush()
     notices = personal_notices(person, TODAY, 3)
-    assert kinds(notices) == ["renewal_open", "application_initial_rejected"]
-    state = notices[1]
+    assert kinds(notices) == ["application_initial_rejected", "renewal_open"]  # the current state first
+    state = notices[0]
     assert f"您的延续注册申请（编号 {application.number}）初审不通过。" == state.message
     assert state.reason == "工作经历与聘用单位证明不符。" and state.level == "error"
 

@@ -74,7 +74,8 @@ def test_prefixed_environment_settings_are_read(monkeypatch, database_url):
     monkeypatch.setenv("PORTAL_IDLE_TIMEOUT_MINUTES", "10")
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     assert app.config["CAPTCHA_ENABLED"] is False
-    assert app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() == 600
+    assert app.config["IDLE_TIMEOUT_MINUTES"] == 10
+    assert app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() == 600 + 86400  # the cookie outlives it
 
 
 def test_models_and_migrations_agree(db):

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from wtforms import StringField
 from wtforms.fields.core import UnboundField
 
 from portal.applicant.forms import (
@@ -172,6 +173,12 @@ GENERATED = settings(max_examples=25, deadline=None, derandomize=True, database=
                      suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
+class IdleLogoutDraft(PersonalForm):
+    """What the idle warning's logout posts: the step being typed (kept as a draft) and its fields."""
+
+    draft_step = StringField()
+
+
 @dataclass(frozen=True)
 class Target:
     """One route of the public or applicant side and what it takes from the visitor besides its path arguments."""
@@ -214,9 +221,11 @@ APPLICANT = [
     Target("applicant.renewal_work_edit", ("GET", "POST"), WorkForm),
     Target("applicant.renewal_work_delete", ("POST",), ActionForm),
     Target("applicant.renewal_submit", ("POST",), SubmitForm),
+    Target("applicant.session_idle_logout", ("POST",), IdleLogoutDraft),
 ]
 #: routes that take nothing from the visitor but the session and its CSRF token
-WITHOUT_INPUT = {"public.forms", "public.regulations", "applicant.home", "applicant.history",
+WITHOUT_INPUT = {"applicant.take_over", "applicant.session_keep_alive",
+                 "public.forms", "public.regulations", "applicant.home", "applicant.history",
                  "applicant.forgot_password_sent", "applicant.logout", "applicant.renewal_index",
                  "applicant.renewal_start", "applicant.renewal_education_next", "applicant.renewal_work_next",
                  "applicant.renewal_preview"}

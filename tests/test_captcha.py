@@ -27,11 +27,11 @@ def test_text_length_is_configurable() -> None:
         new_captcha_text(0)
 
 
-def test_png_is_120_by_40() -> None:
+def test_png_is_160_by_56() -> None:
     png = captcha_png("AB3K")
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     with Image.open(io.BytesIO(png)) as image:
-        assert image.size == (120, 40)
+        assert image.size == (160, 56)
         assert image.format == "PNG"
 
 
@@ -59,3 +59,17 @@ def test_wrong_secret_or_missing_digest_does_not_match() -> None:
     assert not answers_match("AB3K", None, SECRET)
     assert not answers_match("AB3K", "", SECRET)
     assert not answers_match("AB3K", "非十六进制", SECRET)
+
+
+def test_ink_is_dark_on_white() -> None:
+    """Higher contrast than the library's pale random colours: the darkest pixels are near-black ink, the ground
+    is white."""
+    with Image.open(io.BytesIO(captcha_png("AB3K"))) as image:
+        grey = image.convert("L")
+        assert grey.getpixel((grey.width - 1, grey.height - 1)) >= 250 or grey.getextrema()[1] == 255
+        assert grey.getextrema()[0] <= 60
+
+
+def test_answers_are_case_insensitive_and_full_width_tolerant() -> None:
+    digest = answer_digest("AB3K", "k")
+    assert answers_match("ab3k", digest, "k") and answers_match(" ＡＢ３ｋ ", digest, "k")

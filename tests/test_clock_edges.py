@@ -417,7 +417,7 @@ def test_idle_timeout_of_thirty_minutes_across_midnight(app, client, db, freeze,
         response = browser.get("/applicant/")
         assert response.status_code == 302 and response.headers["Location"] == "/?next=/applicant/"
         page = text(browser.get(response.headers["Location"]))
-        assert "您已长时间未操作或已在别处退出，请重新登录。" in page and "王建国，您好" not in page
+        assert "您已因30分钟未操作自动退出，请重新登录。" in page and "王建国，您好" not in page
     db.session.expire_all()
     assert db.session.get(Person, person.id).session_token is None
 

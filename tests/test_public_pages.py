@@ -110,8 +110,22 @@ def test_forms_download_as_pdf_rendered_by_the_app(client, db, documents):
         assert words in content
     assert reader.pages[0].mediabox.width == pytest.approx(595.27, abs=1)  # A4
     response = client.get(f"/forms/{correction.id}.pdf")
-    content = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    pages = PdfReader(io.BytesIO(response.data)).pages
+    content = "".join(page.extract_text() for page in pages)
     assert "证件信息更正申请表" in content and "更正后的信息" in content and "传真" in content
+    assert len(pages) == 1  # it is faxed: one sheet
+    for words in ("申请人承诺", "注册机构核对意见", "注册管理中心审核意见", "申请人签字"):
+        assert words in content
+
+
+def test_blank_forms_have_an_ascii_file_name_beside_the_chinese_one(client, db, documents):
+    """Clients without UTF-8 file names saved 「().pdf」: ``filename`` is ASCII, ``filename*`` the Chinese title."""
+    renewal, correction = documents[0], documents[1]
+    for document, ascii_name in ((renewal, "renewal-blank.pdf"), (correction, "correction-blank.pdf")):
+        disposition = client.get(f"/forms/{document.id}.pdf").headers["Content-Disposition"]
+        disposition.encode("ascii")
+        assert disposition.startswith(f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'')
+        assert unquote(disposition.split("filename*=UTF-8''")[1]) == f"{document.title}.pdf"
 
 
 def test_unknown_form_or_unsafe_template_is_404(client, db, documents):

@@ -59,7 +59,7 @@ def test_history_offers_editing_and_withdrawal_only_where_the_rules_allow(client
     assert "修改" in rows[returned.number] and "撤回" in rows[returned.number]
     assert "修改" not in rows[approved.number] and "撤回" not in rows[approved.number]
     detail = text(client.get(f"/applicant/applications/{returned.id}"))
-    assert "修改后重新上报" in detail
+    assert "修改并重新上报" in detail
 
 
 def test_the_pdf_holds_the_frozen_form(client, db, applicant):
@@ -71,9 +71,10 @@ def test_the_pdf_holds_the_frozen_form(client, db, applicant):
     assert disposition.startswith("attachment")
     disposition.encode("latin-1")  # a real server sends headers as latin-1: the Chinese name is RFC 5987-quoted
     assert "filename*=UTF-8''%E5%BB%B6%E7%BB%AD%E6%B3%A8%E5%86%8C" in disposition
+    assert f'filename="{application.number}.pdf"' in disposition  # the ASCII fallback, e.g. YX2026000001.pdf
     content = pdf_text(response.data)
     for expected in (applicant.name, applicant.id_number, "辽宁华信化工有限公司", application.number,
-                     "延续注册申请表", "聘用单位公章", "注册机构初审意见", "申请人签名"):
+                     "延续注册申请表", "聘用单位公章", "注册机构初审意见", "申请人签名", "注册管理中心审批意见"):
         assert expected in content, expected
     assert "48" in content.split("学时合计")[1][:40]
     inline = client.get(f"/applicant/applications/{application.id}/form.pdf")

@@ -94,6 +94,19 @@ def test_long_content_runs_over_pages_and_stays_on_them(ctx, tmp_path):
     assert "聘用单位公章" in reader.pages[-1].extract_text()
 
 
+@pytest.mark.parametrize(("entries", "rows"), [(4, 2), (9, 6), (12, 8), (45, 30)])
+def test_the_signature_and_stamp_block_stays_whole_and_names_the_applicant(ctx, entries, rows):
+    """Section 五 (promise, 聘用单位公章, 初审, 注册管理中心审批) is never split across pages, and the page it is on
+    repeats the applicant's name, ID number and the application number above it."""
+    reader = PdfReader(io.BytesIO(render_form_pdf(snapshot(entries=entries, rows=rows), NUMBER)))
+    [page] = [page for page in reader.pages if "五、申请人承诺及签章" in page.extract_text()]
+    text = page.extract_text().replace(" ", "")
+    for words in ("申请人：王建国", "证件号码：211322196402200016", f"申请编号：{NUMBER}", "申请人签名",
+                  "聘用单位公章", "注册机构初审意见", "注册管理中心审批意见", "注册管理中心盖章"):
+        assert words in text, (entries, words)
+    assert text.index("五、申请人承诺及签章") < text.index("申请人签名") < text.index("注册管理中心盖章")
+
+
 def test_fallback_font_when_the_truetype_font_is_missing(app_factory_fallback):
     with app_factory_fallback.test_request_context():
         pdf = render_form_pdf(snapshot(long=True), NUMBER)

@@ -16,6 +16,7 @@ from . import (  # noqa: E402, F401
     renewal,  # 延续注册: the wizard's steps 1, 2, 5, 6
     renewal_history,  # 历史记录, an application, its PDF, 撤回
     renewal_records,  # 延续注册 steps 3 and 4: CE entries, work history
+    session,  # 结束其他登录并继续; the idle warning: 继续, the idle logout that keeps a draft
 )
 
 bp.before_request(guards.applicant_gate)

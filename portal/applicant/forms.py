@@ -148,3 +148,7 @@ def attach_error(form: FlaskForm, error: DomainError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+class TakeOverForm(PortalForm):
+    """「结束其他登录并继续」: only the CSRF token (who is in the session's take-over ticket)."""

@@ -18,10 +18,11 @@ from ..auth import login_prompt
 #: Endpoints without login.
 OPEN_ENDPOINTS = frozenset({
     "applicant.login", "applicant.logout", "applicant.set_password", "applicant.set_password_new",
-    "applicant.forgot_password", "applicant.forgot_password_sent", "applicant.reset_password",
+    "applicant.forgot_password", "applicant.forgot_password_sent", "applicant.reset_password", "applicant.take_over",
 })
 #: Endpoints a person may still reach while a temporary password or an incomplete profile holds them back.
-ALWAYS_REACHABLE = frozenset({"applicant.logout", "applicant.change_password"})
+ALWAYS_REACHABLE = frozenset({"applicant.logout", "applicant.change_password", "applicant.session_keep_alive",
+                              "applicant.session_idle_logout"})
 
 
 def _requested_path() -> str:

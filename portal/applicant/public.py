@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import quote
 
 from flask import abort, flash, render_template, request, send_file
 from flask_babel import lazy_gettext as _l
@@ -121,8 +122,16 @@ def form_pdf(document_id: int):
         abort(404)
     except PdfRenderError as error:
         return render_error(500, str(error))
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"{document.title}.pdf", max_age=0)
+    response = send_file(io.BytesIO(pdf), mimetype="application/pdf", max_age=0)
+    ascii_name = document.template.removesuffix(".html").replace("_", "-") + ".pdf"
+    response.headers["Content-Disposition"] = content_disposition("attachment", ascii_name, f"{document.title}.pdf")
+    return response
+
+
+def content_disposition(disposition: str, ascii_name: str, name: str) -> str:
+    """``attachment``/``inline`` with an ASCII ``filename`` for clients without UTF-8 file names (e.g.
+    ``YX2026000001.pdf``, never ``().pdf``) and the Chinese name in ``filename*`` (RFC 6266) for the others."""
+    return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 
 @public_bp.get("/regulations")

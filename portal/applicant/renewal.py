@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from ..clock import today, utcnow
-from ..services.documents.application_form import render_form_html
+from ..services.documents.application_form import form_context, render_form_html
 from ..services.errors import DomainError
 from ..services.renewal import submission as renewal_submission
 from ..services.renewal import window, wizard
@@ -17,7 +17,16 @@ from ..services.review.transitions import ConcurrentChange
 from ..transaction import rollback_only
 from . import bp
 from .renewal_forms import ActionForm, EmployerForm, PersonalForm, SubmitForm
-from .renewal_wizard import current_person, remember_step, render_step, rules, show_error, step_url, wizard_step
+from .renewal_wizard import (
+    current_person,
+    remember_step,
+    render_step,
+    restored_form,
+    rules,
+    show_error,
+    step_url,
+    wizard_step,
+)
 
 
 @bp.get("/renewal/")
@@ -51,7 +60,8 @@ def renewal_start():
 @wizard_step("personal")
 def renewal_personal(application, person):
     """Step 1 个人基本信息: update education, title, contact details; identity fields are shown read-only."""
-    form = PersonalForm(data=(application.draft or {}).get("personal", {}))
+    saved = (application.draft or {}).get("personal", {})
+    form = restored_form(application, "personal", PersonalForm, saved) or PersonalForm(data=saved)
     if form.validate_on_submit():
         try:
             wizard.save_personal(application, person, form.data)
@@ -70,7 +80,7 @@ def renewal_employer(application, person):
     """Step 2 聘用单位信息: the employer (统一社会信用代码 checked) and the registration body for 初审."""
     data = dict((application.draft or {}).get("employer", {}))
     data["body_id"] = str(data.get("body_id") or "")
-    form = EmployerForm(data=data)
+    form = restored_form(application, "employer", EmployerForm, data) or EmployerForm(data=data)
     form.set_bodies(wizard.reviewing_bodies())
     if form.validate_on_submit():
         try:
@@ -92,6 +102,7 @@ def renewal_preview(application, person):
     snapshot = renewal_submission.build_snapshot(application, person, today(), rules())
     return render_step("applicant/renewal/preview.html", application, person, "preview",
                        form_html=render_form_html(snapshot, application.number),
+                       form=form_context(snapshot, application.number),
                        problems=renewal_submission.submission_problems(application, person, today(), rules()))
 
 

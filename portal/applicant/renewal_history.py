@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -16,6 +14,7 @@ from ..services.renewal import wizard
 from ..services.review.transitions import NOT_WITHDRAWABLE, available, is_withdrawable
 from ..transaction import rollback_only
 from . import bp
+from .public import content_disposition
 from .renewal_forms import ActionForm
 from .renewal_wizard import current_person, get_own_application_or_404
 
@@ -56,8 +55,7 @@ def application_pdf(application_id: int):
     disposition = "attachment" if request.args.get("download") == "1" else "inline"
     response = Response(pdf, mimetype="application/pdf")
     name = f"延续注册申请表-{application.number}.pdf"
-    response.headers["Content-Disposition"] = (
-        f"{disposition}; filename=\"renewal-{application.number}.pdf\"; filename*=UTF-8''{quote(name)}")
+    response.headers["Content-Disposition"] = content_disposition(disposition, f"{application.number}.pdf", name)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -11,7 +11,7 @@ from ..services.errors import DomainError
 from ..services.renewal import records
 from . import bp
 from .renewal_forms import ActionForm, EducationForm, WorkForm
-from .renewal_wizard import remember_step, render_step, rules, show_error, step_url, wizard_step
+from .renewal_wizard import remember_step, render_step, restored_form, rules, show_error, step_url, wizard_step
 
 # --- step 3: 继续教育信息 -------------------------------------------------------------------------------
 
@@ -26,7 +26,7 @@ def _education_page(application, person, form, entry=None):
 @wizard_step("education")
 def renewal_education(application, person):
     """Step 3: the entries with the running total of this registration period; the form adds an entry."""
-    form = EducationForm()
+    form = restored_form(application, "education", EducationForm) or EducationForm()
     if form.validate_on_submit():
         try:
             records.add_education(application, person, form.data, today())
@@ -91,7 +91,7 @@ def _work_page(application, person, form, row=None):
 @wizard_step("work")
 def renewal_work(application, person):
     """Step 4: the rows of 工作经历; 添加 adds one (dates ordered, not in the future, no overlaps)."""
-    form = WorkForm()
+    form = restored_form(application, "work", WorkForm) or WorkForm()
     if form.validate_on_submit():
         try:
             records.add_work(application, person, form.data, today())

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from ..clock import today
 from ..models import Application, Person
@@ -63,15 +64,23 @@ def wizard_step(step: str) -> Callable:
     return decorator
 
 
-def navigator(application: Application, current: str) -> list[dict]:
-    """The steps of 延续注册流程 with their state: done, current, or to do (a link when the step may be opened)."""
+def navigator(application: Application, current: str, person: Person | None = None) -> list[dict]:
+    """The steps of 延续注册流程 with their state: done, current, incomplete (passed but still short, with what is
+    missing: 继续教育 below the required 学时), or to do (a link when the step may be opened)."""
     done = set(wizard.completed_steps(application))
-    if not wizard.is_editable(application):
+    editable = wizard.is_editable(application)
+    if not editable:
         done = set(wizard.STEPS)
-    return [{"name": step, "label": wizard.STEP_LABELS[step], "number": index,
-             "state": "current" if step == current else ("done" if step in done else "todo"),
-             "url": step_url(step) if wizard.is_editable(application) and wizard.step_allowed(application, step)
-             else None}
+    short = wizard.step_shortfalls(application, person, today(), rules()) if editable and person else {}
+
+    def state(step: str) -> str:
+        if step in short and step in done:
+            return "incomplete"
+        return "current" if step == current else ("done" if step in done else "todo")
+
+    return [{"name": step, "label": wizard.STEP_LABELS[step], "number": index, "state": state(step),
+             "current": step == current, "missing": short.get(step) if step in done else None,
+             "url": step_url(step) if editable and wizard.step_allowed(application, step) else None}
             for index, step in enumerate(wizard.STEPS, start=1)]
 
 
@@ -79,7 +88,7 @@ def render_step(template: str, application: Application, person: Person, step: s
     """Render a wizard page with the navigator, the returned application's reason and the window warning."""
     eligibility = window.check_eligibility(person, today(), rules())
     return render_template(template, application=application, person=person, step=step,
-                           steps=navigator(application, step), eligibility=eligibility, **context)
+                           steps=navigator(application, step, person), eligibility=eligibility, **context)
 
 
 def remember_step(application: Application, person: Person, step: str) -> None:
@@ -102,3 +111,20 @@ def show_error(form, error: DomainError) -> None:
         target.errors = [*target.errors, error.message]
     else:
         flash(error.message, "error")
+
+
+def restored_form(application: Application, step: str, form_class, base: dict | None = None):
+    """On opening a step: the form filled with what an idle logout kept of it (over ``base``, the saved values),
+    with a message to check and save it; None when nothing was kept."""
+    if request.method != "GET":
+        return None
+    try:
+        values = wizard.take_unsaved(application, step)
+    except DomainError:
+        rollback_only()
+        return None
+    if not values:
+        return None
+    flash(_("已恢复您因长时间未操作自动退出前填写但未保存的内容，请核对后保存。"), "info")
+    merged = {name: str(value) for name, value in (base or {}).items() if value is not None}
+    return form_class(formdata=MultiDict({**merged, **values}))

@@ -43,7 +43,7 @@ def content(db):
 
 def captcha_loaded(page) -> None:
     expect(page.locator("img.captcha-img")).to_have_js_property("complete", True)
-    assert page.locator("img.captcha-img").evaluate("img => img.naturalWidth") == 120
+    assert page.locator("img.captcha-img").evaluate("img => img.naturalWidth") == 160
 
 
 @pytest.mark.parametrize("size", WIDTHS)

@@ -17,13 +17,18 @@ from datetime import datetime, timedelta
 
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, literal, update
+from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ...extensions import db
+from ...models import AuditLog
 from ..errors import DomainError
+from ..infrastructure.audit import record
 from ..infrastructure.passwords import hash_password, needs_rehash, verify_password
-from .sessions import SessionPolicy, end_session, is_live, start_session, unlocks_at
+from .sessions import SessionPolicy, end_session, is_live, start_session, token_fingerprint, unlocks_at
+
+#: the audit action of 「结束其他登录并继续」
+TAKE_OVER = "account.session_taken_over"
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,24 @@ def _update_login_columns(account, statement) -> tuple:
     for column, value in zip(row._fields, row, strict=True):
         set_committed_value(account, column, value)
     return tuple(row)
+
+
+def take_over_session(person, now: datetime, *, ip: str | None = None) -> str:
+    """「结束其他登录并继续」: the password and captcha were right but another session is live; end it, log it, and
+    open a new one (returns its token). The ended session's fingerprint goes into the audit row, so that its
+    browser is told on its next request that it was ended by a login elsewhere (``was_taken_over``)."""
+    ended = token_fingerprint(person.session_token) if person.session_token else None
+    record(TAKE_OVER, f"{person.name}（{person.masked_id_number}）结束其他登录并继续", person=person, target=person,
+           body_id=person.body_id, data={"ended": ended}, ip=ip)
+    return start_session(person, now)
+
+
+def was_taken_over(person, token: str) -> bool:
+    """Whether the session ``token`` was the one the latest 「结束其他登录并继续」 of ``person`` ended."""
+    row = db.session.scalar(select(AuditLog).where(AuditLog.action == TAKE_OVER, AuditLog.target_type == "Person",
+                                                   AuditLog.target_id == person.id)
+                            .order_by(AuditLog.id.desc()).limit(1))
+    return row is not None and (row.data or {}).get("ended") == token_fingerprint(token)
 
 
 def log_out(account) -> None:

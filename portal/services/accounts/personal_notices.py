@@ -45,6 +45,9 @@ class PersonalNotice:
     reason: str | None = None
     link: str | None = None
     link_text: str | None = None
+    #: about a state the application has left (「请修改后重新上报」 after 准予注册), or an older notice of the same
+    #: state: shown folded under 历史通知, not among the current ones
+    superseded: bool = False
 
 
 def certificate_standing(certificate: Certificate, today: date, window_months: int) -> CertificateStanding:
@@ -123,7 +126,10 @@ def _application_notice(application: Application, stored: set[tuple[int | None, 
 
 
 def personal_notices(person: Person, today: date, window_months: int) -> list[PersonalNotice]:
-    """Everything the 公告信息 panel shows for ``person`` on ``today`` (computed first, then stored, newest first)."""
+    """Everything the 公告信息 panel shows for ``person`` on ``today``, current first: what must be done before
+    anything else (a temporary password, an incomplete profile), the latest application's current state, the
+    certificate's expiry, the other stored notices that still hold; then, marked ``superseded``, the stored notices
+    about states an application has left (newest first)."""
     notices: list[PersonalNotice] = []
     if person.must_change_password:
         notices.append(PersonalNotice("temporary_password", "warning",
@@ -136,23 +142,42 @@ def personal_notices(person: Person, today: date, window_months: int) -> list[Pe
 
     latest = db.session.scalar(select(Application).where(Application.person_id == person.id)
                                .order_by(Application.created_at.desc(), Application.id.desc()).limit(1))
+    stored = db.session.scalars(select(Notice).where(Notice.person_id == person.id)
+                                .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(MAX_STORED)).all()
+    reasons = _reasons_of(stored)
+    state, current, history, seen = None, [], [], set()
+    for notice in stored:  # newest first
+        superseded = _superseded(notice, seen)
+        shown = PersonalNotice(notice.kind, LEVELS.get(notice.kind, "info"), notice.text, at=notice.created_at,
+                               reason=reasons.get(notice.id), superseded=superseded)
+        if superseded:
+            history.append(shown)
+        elif latest is not None and notice.application_id == latest.id:
+            state = shown  # the latest application's current state: first
+        else:
+            current.append(shown)
+    if state is None and latest is not None:
+        state = _application_notice(latest, {(notice.application_id, notice.kind) for notice in stored})
+    if state is not None:
+        notices.append(state)
     certificate = certificate_notice(person, today, window_months)
     if certificate is not None and not (latest is not None and latest.status in OPEN_STATUSES
                                         and certificate.kind == "renewal_open"):
         notices.append(certificate)
+    return notices + current + history
 
-    stored = db.session.scalars(select(Notice).where(Notice.person_id == person.id)
-                                .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(MAX_STORED)).all()
-    if latest is not None:
-        application = _application_notice(latest, {(notice.application_id, notice.kind) for notice in stored})
-        if application is not None:
-            notices.append(application)
 
-    reasons = _reasons_of(stored)
-    for notice in stored:
-        notices.append(PersonalNotice(notice.kind, LEVELS.get(notice.kind, "info"), notice.text,
-                                      at=notice.created_at, reason=reasons.get(notice.id)))
-    return notices
+def _superseded(notice: Notice, seen: set[tuple[int, str]]) -> bool:
+    """A stored notice about an application is superseded once the application has left the state it announced,
+    or by a newer notice of the same state (``seen`` collects those, newest first)."""
+    if notice.application_id is None:
+        return False
+    application = db.session.get(Application, notice.application_id)
+    key = (notice.application_id, notice.kind)
+    if application is None or application.status.value != notice.kind or key in seen:
+        return True
+    seen.add(key)
+    return False
 
 
 def _reasons_of(stored: list[Notice]) -> dict[int, str]:

@@ -7,6 +7,7 @@ flushes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -84,6 +85,17 @@ def build_snapshot(application: Application, person: Person, today: date, rules:
     )
 
 
+@dataclass(frozen=True)
+class StepProblem:
+    """A problem that blocks 上报 and the wizard step where it is put right (the page links to it)."""
+
+    message: object
+    step: str
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
 def submission_problems(application: Application, person: Person, today: date, rules: RenewalRules) -> list:
     """Every rule of 上报, checked again on the server; an empty list means the application may be submitted."""
     problems = []
@@ -102,18 +114,18 @@ def submission_problems(application: Application, person: Person, today: date, r
         try:
             check(draft.get(key, {}))
         except DomainError as error:
-            problems.append(_l("%(step)s：%(message)s", step=STEP_LABELS[key], message=error.message))
+            problems.append(StepProblem(_l("%(step)s：%(message)s", step=STEP_LABELS[key], message=error.message), key))
     summary = education_summary(person, application.certificate, today, rules)
     if not summary.enough:
-        problems.append(_l("本注册周期内的继续教育学时为%(total)d学时，不足%(required)d学时，不能上报。",
-                           total=summary.total, required=summary.required))
+        problems.append(StepProblem(_l("本注册周期内的继续教育学时为%(total)d学时，不足%(required)d学时，不能上报。",
+                                       total=summary.total, required=summary.required), "education"))
     rows = work_rows(person)
     try:
         if not rows:
             raise DomainError(_l("请至少添加一条工作经历。"))
         check_work_history(rows, today)
     except DomainError as error:
-        problems.append(error.message)
+        problems.append(StepProblem(error.message, "work"))
     return problems
 
 

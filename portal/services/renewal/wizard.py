@@ -298,3 +298,55 @@ def mark_previewed(application: Application, person: Person) -> None:
         complete_step(application, "preview")
     else:
         visit_step(application, "preview")
+
+
+# --- what an idle logout keeps ----------------------------------------------------------------------------
+
+#: the steps whose typed but unsaved values an idle logout keeps in the draft, with their fields
+UNSAVED_FIELDS = {
+    "personal": PERSONAL_FIELDS,
+    "employer": EMPLOYER_FIELDS,
+    "education": ("course", "organiser", "start_date", "end_date", "hours"),
+    "work": ("start_date", "end_date", "employer_name", "position", "duties"),
+}
+_UNSAVED_MAX = 500
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def keep_unsaved(application: Application, person: Person, step: str, data) -> bool:
+    """Before an idle logout: keep what was typed into ``step``'s form, unchecked, for the next visit of the step
+    (``take_unsaved``). Nothing else of the draft changes. False when there was nothing to keep."""
+    if step not in UNSAVED_FIELDS or application.person_id != person.id or not is_editable(application):
+        return False
+    values = {name: _CONTROL.sub("", text(data.get(name)))[:_UNSAVED_MAX] for name in UNSAVED_FIELDS[step]
+              if isinstance(data.get(name), str)}
+    if not any(values.values()):
+        return False
+    unsaved = {**(application.draft or {}).get("unsaved", {}), step: values}
+    update_draft(application, unsaved=unsaved)
+    return True
+
+
+def take_unsaved(application: Application, step: str) -> dict | None:
+    """The values an idle logout kept for ``step``, removed from the draft (they are back in the form now)."""
+    unsaved = dict((application.draft or {}).get("unsaved", {}))
+    values = unsaved.pop(step, None)
+    if values is not None:
+        update_draft(application, unsaved=unsaved)
+    return values
+
+
+# --- steps marked done that are still short -------------------------------------------------------------
+
+
+def step_shortfalls(application: Application, person: Person, today: date, rules) -> dict[str, str]:
+    """Steps the applicant has passed but that still block 上报, with what is missing: 继续教育信息 below the
+    required 学时 (e.g. 24 of 48) is shown as incomplete in the navigator, not as done."""
+    from .records import education_summary  # records builds on this module
+
+    summary = education_summary(person, application.certificate, today, rules)
+    if summary.enough:
+        return {}
+    return {"education": str(_l("还差%(hours)d学时（已有%(total)d/%(required)d学时）",
+                                hours=summary.required - summary.total, total=summary.total,
+                                required=summary.required))}
