@@ -91,22 +91,18 @@ def build(staff: Staff, today: date | None = None) -> dict:
     def in_scope(query):
         return scoped(query, Application, staff)
 
-    per_body = deadlines.urgency_counts(in_scope, today, statuses)
-    urgency = {level: sum(counts[level] for counts in per_body.values()) for level in ("soon", "overdue")}
+    counts = deadlines.urgency_counts_by_status(in_scope, today, statuses)
+    urgency = {level: sum(c[level] for c in counts.values()) for level in ("soon", "overdue")}
+    initial = {body_id: c for (body_id, status), c in counts.items() if status is S.SUBMITTED}
 
+    waits = {status: _waits(staff, status, today, calendar) for status in statuses}
     waits_all: Counter = Counter()
-    waits_by_body: dict[int, Counter] = defaultdict(Counter)
-    for status in _queue_statuses(staff):
-        for body_id, waits in _waits(staff, status, today, calendar).items():
-            waits_all.update(waits)
-            if status is S.SUBMITTED:
-                waits_by_body[body_id].update(waits)
-    if staff.is_central:
-        center_waits = Counter()
-        for waits in _waits(staff, S.INITIAL_PASSED, today, calendar).values():
-            center_waits.update(waits)
-    else:
-        center_waits = None
+    for by_body in waits.values():
+        for body_waits in by_body.values():
+            waits_all.update(body_waits)
+    center_waits = Counter()
+    for body_waits in waits.get(S.INITIAL_PASSED, {}).values():
+        center_waits.update(body_waits)
 
     data = {
         "today": today,
@@ -122,7 +118,7 @@ def build(staff: Staff, today: date | None = None) -> dict:
     }
     if staff.is_central:
         data["center_age"] = {"labels": data["age"]["labels"], "values": _histogram(center_waits)}
-        data["bodies"] = _by_body(waits_by_body, deadlines.urgency_counts(in_scope, today, (S.SUBMITTED,)))
+        data["bodies"] = _by_body(waits[S.SUBMITTED], initial)
         data["expiring"] = _expiring(staff, today)
     return data
 

@@ -293,21 +293,33 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=clock.timezone())
 
 
-def urgency_counts(query_scope=None, today: date | None = None,
-                   statuses: tuple[ApplicationStatus, ...] = tuple(STAGE_COLUMNS)) -> dict[int, dict[str, int]]:
-    """{body_id: {"soon": n, "overdue": n}} of the applications in ``statuses``, in one pass (the certificate
-    joined once, both counts filtered); ``query_scope`` narrows the query (the console's body scope)."""
+def urgency_counts_by_status(query_scope=None, today: date | None = None,
+                             statuses: tuple[ApplicationStatus, ...] = tuple(STAGE_COLUMNS)
+                             ) -> dict[tuple[int, ApplicationStatus], dict[str, int]]:
+    """{(body_id, status): {"soon": n, "overdue": n}} of the applications in ``statuses``, in one pass (the
+    certificate joined once, both counts filtered); ``query_scope`` narrows the query (the console's body scope)."""
     calendar = workdays.current()
     today = today or clock.today()
     conditions = urgency_conditions(today, calendar, valid_until=Certificate.valid_until, statuses=statuses)
-    query = (select(Application.body_id, func.count().filter(conditions[Urgency.OVERDUE]),
+    query = (select(Application.body_id, Application.status, func.count().filter(conditions[Urgency.OVERDUE]),
                     func.count().filter(conditions[Urgency.SOON]))
              .select_from(Application).outerjoin(Certificate, Certificate.id == Application.certificate_id)
-             .where(Application.status.in_(statuses)).group_by(Application.body_id))
+             .where(Application.status.in_(statuses)).group_by(Application.body_id, Application.status))
     if query_scope is not None:
         query = query_scope(query)
-    return {body_id: {"soon": soon, "overdue": overdue} for body_id, overdue, soon in db.session.execute(query)
-            if soon or overdue}
+    return {(body_id, status): {"soon": soon, "overdue": overdue}
+            for body_id, status, overdue, soon in db.session.execute(query) if soon or overdue}
+
+
+def urgency_counts(query_scope=None, today: date | None = None,
+                   statuses: tuple[ApplicationStatus, ...] = tuple(STAGE_COLUMNS)) -> dict[int, dict[str, int]]:
+    """{body_id: {"soon": n, "overdue": n}} of the applications in ``statuses`` (see ``urgency_counts_by_status``)."""
+    result: dict[int, dict[str, int]] = {}
+    for (body_id, _status), counts in urgency_counts_by_status(query_scope, today, statuses).items():
+        total = result.setdefault(body_id, {"soon": 0, "overdue": 0})
+        total["soon"] += counts["soon"]
+        total["overdue"] += counts["overdue"]
+    return result
 
 
 def near_or_over_by_body(today: date | None = None,
