@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import secrets
 import shutil
 import subprocess
 from datetime import UTC, date, datetime, timedelta
@@ -17,6 +18,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
 
+from portal import create_app
 from portal.models import ApplicationStatus, AuditLog, CertificateStatus, ElectronicCertificate, StaffRole
 from portal.services import certificates
 from portal.services.review import transitions
@@ -186,3 +188,17 @@ def test_a_reissue_in_the_past_is_not_valid_beyond_its_dates(app, db, frozen):
     assert certificates.standing(issued, date(2027, 3, 1)) is certificates.Standing.VALID
     assert certificates.standing(issued, date(2027, 3, 2)) is certificates.Standing.EXPIRED
     assert certificates.standing(issued, date(2027, 3, 1) - timedelta(days=400)) is certificates.Standing.VALID
+
+
+def test_register_lookups_are_counted_together_by_every_worker_through_redis(db, test_config, redis_db):
+    """Two app processes (as two gunicorn workers) on one Redis: lookups made through one count in the other."""
+    person, certificate = holder_with_certificate(db)
+    settings = {**test_config, "CAPTCHA_ENABLED": True, "REGISTER_FREE_LOOKUPS": 3,
+                "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}", "RATELIMIT_KEY_PREFIX": secrets.token_hex(6)}
+    first, second = create_app(settings), create_app(settings)
+    assert first.config["RATELIMIT_STORAGE_URI"].startswith("redis://")
+    query = {"name": person.name, "number": certificate.number}
+    for _ in range(3):
+        assert "查询结果" in text(first.test_client().get("/register", query_string=query))
+    asked = text(second.test_client().get("/register", query_string=query))
+    assert "请输入验证码" in asked and "查询结果" not in asked
