@@ -336,3 +336,10 @@ def datetime_at(day: date, zone):
     from datetime import datetime, time
 
     return datetime.combine(day, time(10), tzinfo=zone)
+
+
+def test_the_demo_data_mails_nobody(app, db, smtp_server):  # noqa: F811
+    result = app.test_cli_runner().invoke(args=["demo-data"])
+    assert result.exit_code == 0, result.output
+    time.sleep(0.3)
+    assert rows(db) == [] and smtp_server.messages == []  # its made-up history wrote no mail
