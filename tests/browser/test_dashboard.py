@@ -40,6 +40,12 @@ def test_reviewer_dashboard_and_queue(page, queue):  # noqa: F811
     expect(first).to_contain_text(queue.b.number)
     expect(first).to_contain_text("已超期1个工作日")
     screenshot(page, "console-dashboard-reviewer-desktop")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert [value for _label, value in bars(page, "age")] == [1, 0, 1, 1, 1]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "console-dashboard-reviewer-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.get_by_role("link", name="查看已超期").click()
     expect(page.locator("table.model-list tbody tr")).to_have_count(1)

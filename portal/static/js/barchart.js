@@ -50,10 +50,21 @@
         .then(function (response) { if (!response.ok) { throw new Error(response.status); } return response.json(); });
       sources[src].then(function (data) {
         var chart = data.charts && data.charts[container.getAttribute("data-chart")];
-        if (chart) { draw(container, chart); }
+        if (chart) { drawn.push([container, chart]); draw(container, chart); }
       }).catch(function () { container.setAttribute("data-drawn", "error"); });
     });
   }
+
+  /* drawn again at the new width (a phone turned, a window resized), so the labels keep their size */
+  var drawn = [], pending = null, lastWidth = window.innerWidth;
+  window.addEventListener("resize", function () {
+    if (window.innerWidth === lastWidth) { return; }
+    lastWidth = window.innerWidth;
+    clearTimeout(pending);
+    pending = setTimeout(function () {
+      drawn.forEach(function (pair) { draw(pair[0], pair[1]); });
+    }, 150);
+  });
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", load); } else { load(); }
 }());
