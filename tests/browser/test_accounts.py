@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.factories import PASSWORD, make_certificate, make_person
-from tests.smtp_server import smtp_server  # noqa: F401
+from tests.smtp_server import plain_text, smtp_server  # noqa: F401
 
 NEW_PASSWORD = "Anquan2026x"
 
@@ -125,7 +125,7 @@ def test_forgot_password_by_mail_end_to_end(page, db, smtp_server):  # noqa: F81
     expect(page.get_by_role("heading", name="请查收邮件")).to_be_visible()
 
     message = smtp_server.wait_for(1)[0]
-    link = re.search(r"https?://\S+/applicant/reset-password/\S+", message.get_content()).group(0)
+    link = re.search(r"https?://\S+/applicant/reset-password/\S+", plain_text(message)).group(0)
     page.goto(link)
     page.get_by_label("新密码", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("确认新密码").fill(NEW_PASSWORD)
