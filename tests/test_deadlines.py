@@ -243,3 +243,13 @@ def test_every_demo_reviewer_has_a_queue_of_several_ages(app, db, clock_today):
         central = dashboard.build(staff["zhongxin"])
         assert central["expiring"]["count"] >= 2 and len(central["bodies"]) == 2
         assert central["center_age"]["values"] != [0, 0, 0, 0, 0]
+
+
+def test_the_detail_page_lists_every_limit(app, client, db, queue):
+    login_as(client, queue.reviewer)
+    page = client.get(f"/reviewer/applications/details/?id={queue.a.id}")
+    body = page.get_data(as_text=True)
+    assert 'data-step="correction_notice" data-state="overdue"' in body
+    assert 'data-step="initial_review" data-state="ok"' in body and 'data-step="renewal_expiry"' in body
+    shown = text(page)
+    assert "法定期限" in shown and "至 2026-10-30" in shown and "剩余8个工作日" in shown

@@ -45,6 +45,7 @@ def init_console(app: Flask) -> None:
         ReturnChecklistItem,
         Staff,
     )
+    from ..services.review.deadlines import deadlines_for
     from .applications import ApplicationView, QueueLink
     from .auth import StaffAuthView
     from .calendar import CalendarDayView
@@ -100,6 +101,7 @@ def init_console(app: Flask) -> None:
                                    url="calendar"))
 
     home.applications = applications
+    app.add_template_global(deadlines_for, "application_deadlines")  # the detail page's 法定期限
     home.corrections = corrections
     app.extensions["reviewer_console"] = admin
     app.before_request(_refuse_nul_bytes)

@@ -58,6 +58,9 @@ def test_reviewer_dashboard_and_queue(page, queue):  # noqa: F811
     colour = rows.nth(1).locator(".deadline").evaluate("e => getComputedStyle(e).backgroundColor")
     assert colour == "rgb(255, 241, 204)"  # amber: 4 left
     screenshot(page, "console-queue-deadlines-desktop")
+    rows.nth(2).locator("a", has_text="YX").click()
+    expect(page.locator('#deadlines [data-step="initial_review"]')).to_contain_text("剩余8个工作日")
+    screenshot(page, "console-detail-deadlines-desktop")
 
 
 def test_central_dashboard_compares_bodies(page, queue):  # noqa: F811
