@@ -42,6 +42,8 @@ def init_jobs(app: Flask) -> None:
     ``flask mail`` commands. The last app built is the one the worker's tasks run in (a worker builds one)."""
     broker = app.config.get("MAIL_QUEUE_URL") or app.config.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     queue = app.config.get("MAIL_QUEUE_NAME") or DEFAULT_QUEUE
+    if celery.conf.broker_url and celery.conf.broker_url != broker:
+        celery.close()  # connections made for another broker (an app built before this one, in tests) go
     celery.conf.update(
         broker_url=broker,
         task_default_queue=queue,
@@ -50,7 +52,10 @@ def init_jobs(app: Flask) -> None:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5},
+        # A publish (after a request's commit) gives up after one quick retry when Redis is down, instead of kombu's
+        # default ~6 s of retries inside the request; the sweep sends the row later.
+        broker_transport_options={"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5,
+                                  "max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2},
         timezone=app.config["TIMEZONE"],
         worker_hijack_root_logger=False,
         beat_schedule={

@@ -328,6 +328,19 @@ def test_an_enqueue_lost_at_the_commit_is_found_by_the_sweep(app, client, db, sm
     assert states(db) == Counter({"sent": 1})
 
 
+@pytest.mark.parametrize("app_config", [{"MAIL_DELIVERY": "queue", "MAIL_QUEUE_URL": "redis://127.0.0.1:1/0"}])
+def test_redis_down_at_the_commit_costs_the_request_little_and_the_mail_goes_later(app, client, db, smtp, worker,
+                                                                                   applicant, queue_name):
+    started = time.perf_counter()
+    response = post_form(client, "/applicant/forgot-password", {
+        "name": applicant.name, "id_type": "resident_id", "id_number": applicant.id_number, "email": applicant.email})
+    assert response.status_code == 302 and time.perf_counter() - started < 2  # kombu alone would retry for ~6 s
+    assert states(db) == Counter({"pending": 1})  # committed although the job could not be queued
+    worker(**queue_config(queue_name, smtp.server.port))  # Redis is back: a worker's start-up sweep finds the row
+    wait_until(lambda: len(smtp.server.messages) == 1, what="the mail once Redis is back")
+    assert states(db) == Counter({"sent": 1})
+
+
 def test_forgot_password_does_the_same_work_whether_or_not_the_details_match(app, client, db, smtp, applicant):
     """No worker runs: the request itself never talks to the SMTP server, matched or not; the matched one leaves a
     row for the worker (and one job on the queue)."""
