@@ -28,6 +28,7 @@ from portal.models import (
     DocumentKind,
     IdentityCorrection,
     Person,
+    ReturnChecklistItem,
 )
 from portal.services.corrections import Scan, file_correction
 from tests.factories import login_as, make_application, make_certificate, make_person
@@ -35,7 +36,7 @@ from tests.test_reviewer_helpers import BODY_A, BODY_B, audit_rows, csrf, post, 
 
 #: endpoints whose request names one record (query ``id``, a form ``id`` or a prefixed one)
 QUERY_ID = {"details_view", "edit_view", "pdf_view", "scan_view"}
-FORM_ID = {"delete_view", "reset_password", "unlock", "apply", "refuse"}
+FORM_ID = {"delete_view", "reset_password", "unlock", "apply", "refuse", "claim", "release"}
 #: actions reserved to central staff inside views reviewers may use
 CENTRAL_ACTIONS = {"reviewer_corrections.apply", "reviewer_corrections.refuse"}
 #: console endpoints tested elsewhere (the way in and out): tests/test_reviewer_login.py
@@ -66,7 +67,8 @@ def setup(app, db):
                         today=clock.today())
     db.session.add_all([Announcement(title="通知", body="内容"),
                         Document(kind=DocumentKind.REGULATION, title="注册安全工程师管理规定", body="正文"),
-                        CalendarDay(day=date(2027, 1, 1), is_workday=False, name="元旦")])
+                        CalendarDay(day=date(2027, 1, 1), is_workday=False, name="元旦"),
+                        ReturnChecklistItem(text="申请表未加盖聘用单位公章")])
     db.session.commit()
     corrections = {c.person_id: c.id for c in db.session.scalars(select(IdentityCorrection))}
     body = {b.code: b.id for b in db.session.scalars(select(Body).where(Body.code.in_([BODY_A, BODY_B])))}
@@ -80,6 +82,8 @@ def setup(app, db):
         "reviewer_staff": (w.reviewer_a.id, w.reviewer_b.id),
         "reviewer_audit": (db.session.scalar(select(func.min(AuditLog.id))),) * 2,
         "reviewer_calendar": (db.session.scalar(select(CalendarDay.id)),) * 2,
+        "reviewer_checklist": (db.session.scalar(select(ReturnChecklistItem.id)),) * 2,
+        "reviewer_desk": (w.application_a.id, w.application_b.id),
     }
     w.versions = {w.application_a.id: w.application_a.version, w.application_b.id: w.application_b.version}
     w.people = (w.person_a.id, w.person_b.id)
@@ -104,13 +108,18 @@ def build_request(app, endpoint: str, method: str, record_id, person_id, w, cent
         data = {f"{args['decision']}-id": record_id, f"{args['decision']}-version": w.versions.get(record_id, 1)}
     elif name == "export":
         args["export_type"] = "csv"
+    elif name in ("check", "run") and view == "reviewer_imports":
+        data = {"kind": "bodies", "token": "0" * 32}  # no file uploaded: the form again, or 「已失效」
+    elif name in ("confirm", "run") and view == "reviewer_desk":
+        args["decision"] = "approve" if central else "initial_pass"
+        data = {"ids": record_id, "confirmed": "1"}
     elif name == "action_view":
         data = {"action": "delete", "rowid": record_id}
     elif name == "ajax_lookup":
         args.update(name="body", query="x")
     elif name == "ajax_update":
         data = {"list_form_pk": record_id, "name": "x"}
-    elif name not in ("index_view", "index", "data"):
+    elif name not in ("index_view", "index", "data", "next_view", "summary"):
         pytest.fail(f"new console endpoint {endpoint}: add it to the authorization matrix")
     with app.test_request_context():
         url = url_for(endpoint, **args)
@@ -122,9 +131,10 @@ def takes_record(name: str, view: str) -> bool:
 
 
 def call(client, method, url, data, token):
-    if method == "GET":
-        return client.get(url)
-    return client.post(url, data={"csrf_token": token, **data})
+    """The request, its body read to the end (a streamed export runs its query while it is read)."""
+    response = client.get(url) if method == "GET" else client.post(url, data={"csrf_token": token, **data})
+    response.get_data()
+    return response
 
 
 def views_by_endpoint(app):

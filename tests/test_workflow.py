@@ -91,7 +91,7 @@ def test_applicant_is_offered_the_actions_of_the_table(client, db, status):
     withdraw_link = f"/applicant/applications/{application.id}/withdraw"
     assert (withdraw_link in page) == ("withdraw" in APPLICANT[status])
     detail = client.get(f"/applicant/applications/{application.id}").get_data(as_text=True)
-    assert ("修改后重新上报" in detail) == (status is S.RETURNED)
+    assert ("修改并重新上报" in detail) == (status is S.RETURNED)
 
 
 def test_a_new_transition_is_one_entry_and_its_function(client, db, monkeypatch):

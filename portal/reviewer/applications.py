@@ -193,17 +193,19 @@ class ApplicationView(ReviewerModelView):
         return self._render_detail(application, queue=self._queue_from(request.args.get("url")))
 
     def _queue_from(self, value: str | None) -> str:
-        """The queue a detail page was opened from: a URL of this list only (anything else: the whole list)."""
+        """The queue a detail page was opened from: a URL of this list only; otherwise (from the dashboard, a
+        link, anything else) the staff member's own queue — 初审 for reviewers, 审批 for central staff."""
         parts = urlsplit(value or "")
         if value and not parts.scheme and not parts.netloc and parts.path == url_for(".index_view"):
             return parts.path + (f"?{parts.query}" if parts.query else "")
-        return self.queue_url()
+        staff = current_staff()
+        return self.queue_url(S.INITIAL_PASSED.value if staff is not None and staff.is_central else S.SUBMITTED.value)
 
     def _render_detail(self, application: Application, failed: DecisionForm | None = None,
                        failed_decision: str | None = None, queue: str | None = None):
         from ..services.documents.application_form import render_form_html
 
-        queue = queue or (failed.queue.data if failed is not None else None) or self.queue_url()
+        queue = queue or self._queue_from(failed.queue.data if failed is not None else None)
         checklist = [item.text for item in desk.checklist_items()]
         forms = []  # (transition, form): the decisions of the table this staff member may take now
         for transition in available(application, staff=current_staff()):

@@ -5,7 +5,16 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, HiddenField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 
 from ..forms import CaptchaField, select_choices
@@ -36,11 +45,17 @@ class RecordForm(FlaskForm):
 
 
 class DecisionForm(RecordForm):
-    """通过 / 退回 / 不通过 / 准予 / 不予: the version the reviewer saw, and the reason where one is required."""
+    """通过 / 退回 / 不通过 / 准予 / 不予: the version the reviewer saw, and the reason where one is required.
+    退回 adds the ticked checklist items; ``queue`` carries the queue the reviewer came from (for 「…并下一条」,
+    which its button sends as ``then=next``), and ``confirmed`` is set by the confirmation page."""
 
     version = HiddenField(validators=[DataRequired()])
     reason = TextAreaField(_l("理由"), validators=[Optional(), Length(max=MAX_REASON,
                                                                       message=_l("理由不能超过2000个字。"))])
+    items = SelectMultipleField(_l("需要补正的材料"), choices=[], validate_choice=False)
+    queue = HiddenField()
+    then = HiddenField()
+    confirmed = HiddenField()
 
     def expected_version(self) -> int | None:
         try:

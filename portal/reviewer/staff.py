@@ -19,6 +19,7 @@ from ..services.accounts.logins import LoginPolicy
 from ..services.accounts.staff import create_staff
 from ..services.accounts.staff_accounts import lock_state, reset_staff_password, set_staff_active, unlock_staff
 from ..services.errors import DomainError
+from ..services.infrastructure.audit_actions import ACTION_LABELS, action_label
 from .filters import BodyFilter
 from .forms import RecordForm, StaffCreateForm, select_choices
 from .gate import CentralOnlyModelView, ChoiceFilter, LocalDateBetweenFilter, attempt, current_staff
@@ -115,6 +116,11 @@ def _data(view, context, model, name):
     return Markup('<table class="table table-sm table-bordered mb-0">{}</table>').format(rows)
 
 
+def _action(view, context, model, name):
+    """The action in words, with its code for those who search by it."""
+    return Markup('{} <small class="text-muted">{}</small>').format(action_label(model.action), model.action)
+
+
 class AuditLogView(CentralOnlyModelView):
     """审计日志: read-only; filter by actor, action and date."""
 
@@ -126,11 +132,12 @@ class AuditLogView(CentralOnlyModelView):
                      "action": _l("操作"), "target_type": _l("对象类型"), "target_id": _l("对象编号"),
                      "body_id": _l("注册机构编号"), "summary": _l("摘要"), "data": _l("详细信息"), "ip": _l("IP 地址")}
     column_formatters = {"created_at": lambda v, c, m, n: format_datetime(m.created_at, "yyyy-MM-dd HH:mm:ss"),
-                         "data": _data}
+                         "action": _action, "data": _data}
     column_filters = [
         FilterLike(AuditLog.actor_label, _l("操作人")),
-        FilterEqual(AuditLog.action, _l("操作")),
-        FilterLike(AuditLog.action, _l("操作")),
+        ChoiceFilter(AuditLog.action, _l("操作"), list(ACTION_LABELS.items())),
+        FilterEqual(AuditLog.action, _l("操作代码")),
+        FilterLike(AuditLog.action, _l("操作代码")),
         LocalDateBetweenFilter(AuditLog.created_at, _l("日期")),
         BodyFilter(AuditLog.body_id),
     ]

@@ -115,9 +115,9 @@ def test_submit_return_resubmit_pass_approve(page, new_page, db):
     expect(reviewer.locator(".af")).to_contain_text(person.id_number)
     screenshot(reviewer, "reviewer-detail-desktop")
     reviewer.get_by_role("button", name="退回修改").click()
-    expect(reviewer.locator("#return-reason-error")).to_contain_text("请填写原因")
+    expect(reviewer.locator("#return-reason-error")).to_contain_text("请勾选需要补正的材料，或填写退回原因")
     reason = "1. 继续教育证明缺少培训机构盖章；2. 请补充2006年以来的职务变动情况。"
-    reviewer.get_by_label("退回原因").fill(reason)
+    reviewer.get_by_label("其他需要补正的内容").fill(reason)
     reviewer.get_by_role("button", name="退回修改").click()
     expect(reviewer.get_by_text("已退回申请人修改")).to_be_visible()
 
@@ -136,6 +136,7 @@ def test_submit_return_resubmit_pass_approve(page, new_page, db):
     reviewer.get_by_role("link", name="初审", exact=True).click()
     reviewer.get_by_role("link", name=number).click()
     reviewer.get_by_role("button", name="初审通过").click()
+    reviewer.get_by_role("button", name="确认初审通过").click()  # 初审通过 is confirmed once more
     expect(reviewer.get_by_text("已初审通过")).to_be_visible()
 
     central = new_page()
@@ -145,6 +146,7 @@ def test_submit_return_resubmit_pass_approve(page, new_page, db):
     central.get_by_role("link", name=number).click()
     expect(central.locator("#decisions")).to_contain_text("准予延续注册")
     central.get_by_role("button", name="准予延续注册").click()
+    central.get_by_role("button", name="确认准予延续注册").click()
     expect(central.get_by_text("已准予延续注册")).to_be_visible()
     new_expiry = add_years(old_expiry, 5)
 

@@ -7,11 +7,8 @@ see everything. The console's lists, counts, detail pages, exports and actions a
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -172,49 +169,3 @@ def decision_mail(application: Application) -> tuple[str, str]:
     lines += ["", "详情请登录注册安全工程师注册管理系统查看“公告信息”和“历史记录”。", "",
               "本邮件由系统自动发送，请勿回复。"]
     return f"【注册安全工程师注册管理系统】{application.kind.label}申请{status.label}", "\n".join(lines)
-
-
-# --- export ---------------------------------------------------------------------------------------------------
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value) -> str:
-    """A cell as text; a leading formula character is neutralised so a spreadsheet never runs it."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = format_datetime(value, "yyyy-MM-dd HH:mm")
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def rows_to_csv(headers: list[str], rows: list[list]) -> bytes:
-    """UTF-8 CSV with a byte-order mark, so that Excel opens the Chinese text correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([str(header) for header in headers])
-    writer.writerows([[_cell(value) for value in row] for row in rows])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def rows_to_xlsx(headers: list[str], rows: list[list], title: str) -> bytes:
-    """An Excel workbook with one sheet, the header row in bold and frozen."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append([str(header) for header in headers])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([_cell(value) for value in row])
-    for index, header in enumerate(headers, start=1):
-        width = max([len(str(header))] + [len(_cell(row[index - 1])) for row in rows[:200]]) + 4
-        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = min(width * 1.6, 60)
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
