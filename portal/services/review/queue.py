@@ -153,19 +153,3 @@ def record_export(staff: Staff, count: int, export_type: str, query: str) -> Non
     """Exports leave the system: who exported how many rows, with which filters."""
     record("application.export", f"导出申请列表（{export_type.upper()}，{count} 条）", staff=staff,
            data={"count": count, "format": export_type, "query": query})
-
-
-def decision_mail(application: Application) -> tuple[str, str]:
-    """Subject and body of the mail telling the applicant about a decision (sent when an email is on file)."""
-    status = application.status
-    lines = [f"{application.person.name}：", "",
-             f"您的{application.kind.label}申请（申请编号 {application.number}）的审核结果：{status.label}。"]
-    if application.last_reason:  # the current decision's reason, set only by the transitions that require one
-        lines += ["", "理由：", application.last_reason]
-    if status is ApplicationStatus.RETURNED:
-        lines += ["", "请登录注册管理系统，按上述意见修改后重新上报。"]
-    elif status is ApplicationStatus.APPROVED and application.certificate is not None:
-        lines += ["", f"执业证有效期至 {application.certificate.valid_until:%Y-%m-%d}。"]
-    lines += ["", "详情请登录注册安全工程师注册管理系统查看“公告信息”和“历史记录”。", "",
-              "本邮件由系统自动发送，请勿回复。"]
-    return f"【注册安全工程师注册管理系统】{application.kind.label}申请{status.label}", "\n".join(lines)
