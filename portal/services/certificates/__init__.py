@@ -181,23 +181,37 @@ class RegisterEntry:
     status: str
 
 
-def _entry(certificate: Certificate, name: str, today: date) -> RegisterEntry:
+class _Labels:
+    """The words of one lookup's answer, translated once (not once per row)."""
+
+    def __init__(self) -> None:
+        self.valid, self.expired, self.revoked = str(_l("有效")), str(_l("已过期")), str(_l("已注销"))
+        self.categories: dict = {}
+
+    def category(self, category) -> str:
+        if category not in self.categories:
+            self.categories[category] = str(category.label)
+        return self.categories[category]
+
+
+def _entry(certificate: Certificate, name: str, today: date, labels: _Labels) -> RegisterEntry:
     if certificate.status is CertificateStatus.REVOKED:
-        status = _l("已注销")
+        status = labels.revoked
     elif certificate.status is CertificateStatus.EXPIRED or certificate.valid_until < today:
-        status = _l("已过期")
+        status = labels.expired
     else:
-        status = _l("有效")
-    return RegisterEntry(name=name, category=str(certificate.category.label), employer=certificate.employer_name or "",
-                         number=certificate.number, valid_from=certificate.valid_from,
-                         valid_until=certificate.valid_until, status=str(status))
+        status = labels.valid
+    return RegisterEntry(name=name, category=labels.category(certificate.category),
+                         employer=certificate.employer_name or "", number=certificate.number,
+                         valid_from=certificate.valid_from, valid_until=certificate.valid_until, status=status)
 
 
 def register_by_number(name: str, number: str, today: date) -> list[RegisterEntry]:
     """注册人员查询 by name and 执业证 number, both exact."""
     rows = db.session.execute(select(Certificate, Person.name).join(Person, Person.id == Certificate.person_id)
                               .where(Certificate.number == number.strip().upper(), Person.name == name.strip())).all()
-    return [_entry(certificate, person_name, today) for certificate, person_name in rows]
+    labels = _Labels()
+    return [_entry(certificate, person_name, today, labels) for certificate, person_name in rows]
 
 
 def register_by_employer(employer: str, today: date) -> tuple[list[RegisterEntry], bool]:
@@ -206,5 +220,7 @@ def register_by_employer(employer: str, today: date) -> tuple[list[RegisterEntry
     rows = db.session.execute(select(Certificate, Person.name).join(Person, Person.id == Certificate.person_id)
                               .where(Certificate.employer_name == employer.strip())
                               .order_by(Certificate.number).limit(EMPLOYER_LOOKUP_LIMIT + 1)).all()
-    entries = [_entry(certificate, person_name, today) for certificate, person_name in rows[:EMPLOYER_LOOKUP_LIMIT]]
+    labels = _Labels()
+    entries = [_entry(certificate, person_name, today, labels)
+               for certificate, person_name in rows[:EMPLOYER_LOOKUP_LIMIT]]
     return entries, len(rows) > EMPLOYER_LOOKUP_LIMIT
