@@ -40,7 +40,11 @@ class AppTask(Task):
 def init_jobs(app: Flask) -> None:
     """Configure the Celery app from the Flask settings (``MAIL_QUEUE_URL``, default ``REDIS_URL``) and add the
     ``flask mail`` commands. The last app built is the one the worker's tasks run in (a worker builds one)."""
-    broker = app.config.get("MAIL_QUEUE_URL") or app.config.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    broker = app.config.get("MAIL_QUEUE_URL") or app.config.get("REDIS_URL")
+    if not broker and app.config.get("MAIL_DELIVERY") == "queue" and app.config.get("ENV_NAME") == "production":
+        app.logger.warning("Mail goes through the job queue, but neither REDIS_URL nor PORTAL_MAIL_QUEUE_URL is set: "
+                           "using redis://127.0.0.1:6379/0")
+    broker = broker or "redis://127.0.0.1:6379/0"
     queue = app.config.get("MAIL_QUEUE_NAME") or DEFAULT_QUEUE
     if celery.conf.broker_url and celery.conf.broker_url != broker:
         celery.close()  # connections made for another broker (an app built before this one, in tests) go
