@@ -15,7 +15,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    has_request_context,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
@@ -100,7 +110,8 @@ def _seconds_left() -> int:
 @bp.app_context_processor
 def idle_session() -> dict:
     """For the applicant's own pages: the countdown of the idle warning (nothing for visitors, staff, public pages)."""
-    if request.blueprint != "applicant" or not current_user.is_authenticated or current_user.is_staff:
+    if not has_request_context() or request.blueprint != "applicant" or not current_user.is_authenticated \
+            or current_user.is_staff:  # mail and PDFs are also rendered outside a request (workers, commands)
         return {"idle_session": None}
     return {"idle_session": {"remaining": _seconds_left(), "warning": int(_policy().warning.total_seconds()),
                              "keep_alive": url_for("applicant.session_keep_alive"),
