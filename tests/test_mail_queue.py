@@ -194,7 +194,7 @@ def test_each_committed_change_is_mailed_once_and_a_rolled_back_one_never(app, c
     reviewer = make_staff("reviewer", body_code="210000")
     central = make_staff("central", role=StaffRole.CENTRAL)
     people = [make_person(name=name, email=f"p{index}@example.com") for index, name in
-              enumerate(["王建国", "李明", "张丽", "赵强", "孙红"])]
+              enumerate(["王建国", "李明", "张丽", "赵强", "孙红", "周杰"])]
     applications = []
     for person in people:
         make_certificate(person)
@@ -214,32 +214,38 @@ def test_each_committed_change_is_mailed_once_and_a_rolled_back_one_never(app, c
         commit(lambda: transitions.initial_pass(a[0], r, now))
         commit(lambda: transitions.approve(a[0], c, now))
         commit(lambda: transitions.return_for_changes(a[1], r, "继续教育证明缺少盖章", now))
+        commit(lambda: transitions.submit(a[1], a[1].person, {"body": {"name": "辽宁省应急管理厅"}}, now))  # 重新上报
+        commit(lambda: transitions.initial_pass(a[5], r, now))
+        commit(lambda: transitions.refuse(a[5], c, "执业单位已注销", now))
         commit(lambda: transitions.initial_reject(a[2], r, "不符合注册条件", now))
         commit(lambda: transitions.withdraw(a[3], a[3].person, now))
         # a decision whose transaction rolls back: its row never existed, nothing may be sent
         transitions.initial_pass(a[4], r, now)
-        assert session_db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 6
+        assert session_db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 9
         session_db.session.rollback()
         person = session_db.session.merge(people[4])
         commit(lambda: accounts.change_password(person, PASSWORD, "Timber-Lantern-2026", "Timber-Lantern-2026", now))
     post_form(client, "/applicant/forgot-password", {"name": "李明", "id_type": "resident_id",
                                                      "id_number": people[1].id_number, "email": "p1@example.com"})
-    expected = 7
+    expected = 10
     wait_until(lambda: len(smtp.server.messages) >= expected and states(db)["sent"] == expected,
-               what="the seven mails")
+               what="the ten mails")
     time.sleep(0.5)  # room for a duplicate or the rolled-back decision to show up
     rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     assert [row.template for row in rows] == [
-        "application_initial_pass", "application_approve", "application_return", "application_initial_reject",
-        "application_withdraw", "password_changed", "reset_link"]
+        "application_initial_pass", "application_approve", "application_return", "application_submit",
+        "application_initial_pass", "application_refuse", "application_initial_reject", "application_withdraw",
+        "password_changed", "reset_link"]
     assert sorted(received_ids(smtp.server)) == sorted(row.message_id for row in rows)  # each once, nothing else
     assert states(db) == Counter({"sent": expected})
     by_template = {row.template: next(m for m in smtp.server.messages if m["Message-ID"] == row.message_id)
-                   for row in rows}
+                   for row in rows}  # (of a template sent twice, the later)
     returned = by_template["application_return"]
     assert returned["To"] == "p1@example.com" and "退回修改" in returned["Subject"]
     assert "继续教育证明缺少盖章" in plain_text(returned)
     assert "执业证有效期延续至" in plain_text(by_template["application_approve"])
+    assert "执业单位已注销" in plain_text(by_template["application_refuse"])
+    assert by_template["application_submit"]["To"] == "p1@example.com"  # 重新上报
     assert "/applicant/reset-password/" in plain_text(by_template["reset_link"])
     reset_row = next(row for row in rows if row.template == "reset_link")
     assert reset_row.params["link"] == ""  # the link does not stay in the database once mailed
