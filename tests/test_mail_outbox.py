@@ -160,6 +160,12 @@ def test_every_template_renders_a_subject_text_and_html(app):
             rendered = outbox.render(name, params)
             assert rendered.subject and "【注册安全工程师注册管理系统】" in rendered.subject, name
             assert "王建国" in rendered.text and "<html" in rendered.html, name
+        english = sorted(path.stem for path in (Path(app.root_path) / "templates" / "mail" / "en").glob("[!_]*.txt"))
+        assert english == ["application_submit", "application_withdraw", "password_changed", "reset_link"]
+        for name in english:
+            rendered = outbox.render(name, {**params, "lang": "en"})
+            assert rendered.subject.startswith("[Registered Safety Engineer Registration]"), name
+            assert "Dear 王建国" in rendered.text and '<html lang="en">' in rendered.html, name
 
 
 # --- failure, console, 重试 -------------------------------------------------------------------------------------------
@@ -343,3 +349,21 @@ def test_the_demo_data_mails_nobody(app, db, smtp_server):  # noqa: F811
     assert result.exit_code == 0, result.output
     time.sleep(0.3)
     assert rows(db) == [] and smtp_server.messages == []  # its made-up history wrote no mail
+
+
+def test_an_applicant_reading_in_english_gets_their_own_mails_in_english(app, client, db, applicant,
+                                                                         smtp_server):  # noqa: F811
+    from tests.accounts_helpers import post_form
+
+    client.get("/lang/en")
+    post_form(client, "/applicant/forgot-password", {"name": applicant.name, "id_type": "resident_id",
+                                                     "id_number": applicant.id_number, "email": applicant.email})
+    message = smtp_server.wait_for(1)[0]
+    assert message["Subject"] == "[Registered Safety Engineer Registration] Reset your password"
+    assert "Open the link below within 30 minutes" in plain_text(message)
+    assert '<html lang="en">' in html_text(message)
+    assert rows(db)[0].params["lang"] == "en"
+    with app.app_context():  # a staff decision, or a template without an English version: Chinese
+        assert outbox.render("application_return", {"lang": "en", "name": "王", "kind": "延续注册", "number": "1",
+                                                    "body_name": "x", "reason": "y", "portal_url": "/"}
+                             ).subject.startswith("【注册安全工程师注册管理系统】")

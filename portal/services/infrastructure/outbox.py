@@ -35,6 +35,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from jinja2 import TemplateNotFound
 from markupsafe import Markup, escape
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
@@ -48,7 +49,7 @@ from .mail import DEFAULT_SENDER, MailError, build_message, new_message_id, send
 P = OutboxState
 #: parameters cleared once the message is sent (a reset link must not outlive its mail in the database)
 SECRET_PARAMS = frozenset({"link"})
-SUBJECT_PREFIX = "主题："
+SUBJECT_PREFIXES = ("主题：", "Subject:")
 _PENDING_KEY = "outbox_new"
 
 
@@ -98,16 +99,25 @@ _URL = re.compile(r"https?://[^\s<>\"'）]+")
 
 
 def render(template: str, params: dict) -> Rendered:
-    """The message from ``portal/templates/mail/<template>.txt``: its first line ``主题：…`` is the subject, the rest
-    the text; the HTML part is the same text in ``mail/_layout.html`` (paragraphs, links)."""
-    source = _template(f"mail/{template}.txt").render(**params).strip("\n")
+    """The message from ``portal/templates/mail/<template>.txt`` (``mail/en/`` when ``params["lang"]`` is ``en`` and
+    it has one): its first line ``主题：…`` (``Subject: …``) is the subject, the rest the text; the HTML part is the
+    same text in ``mail/_layout.html`` (paragraphs, links)."""
+    name, english = f"mail/{template}.txt", False
+    if params.get("lang") == "en":
+        try:
+            _template(f"mail/en/{template}.txt")
+            name, english = f"mail/en/{template}.txt", True
+        except TemplateNotFound:
+            pass
+    source = _template(name).render(**params).strip("\n")
     first, _, rest = source.partition("\n")
-    if not first.startswith(SUBJECT_PREFIX):
-        raise ValueError(f"mail/{template}.txt must start with a line 「{SUBJECT_PREFIX}…」")
-    subject = first[len(SUBJECT_PREFIX):].strip()
+    prefix = next((prefix for prefix in SUBJECT_PREFIXES if first.startswith(prefix)), None)
+    if prefix is None:
+        raise ValueError(f"{name} must start with a line 「{SUBJECT_PREFIXES[0]}…」")
+    subject = first[len(prefix):].strip()
     text = rest.strip("\n") + "\n"
     paragraphs = [_html_paragraph(block) for block in re.split(r"\n\s*\n", text.strip()) if block.strip()]
-    html = _template("mail/_layout.html").render(subject=subject, paragraphs=paragraphs)
+    html = _template("mail/_layout.html").render(subject=subject, paragraphs=paragraphs, english=english)
     return Rendered(subject, text, html)
 
 

@@ -1,16 +1,20 @@
 """The mails that follow a change, written in the change's transaction (the outbox), beside its personal notice.
 
 Each function names a template of ``portal/templates/mail/`` and fills its parameters; a person without an email
-on file gets the notice only.
+on file gets the notice only. What the applicant does on the site (上报, 撤回, a password change, 忘记密码) is mailed
+in the language they are reading the site in (``lang``: the English templates of ``mail/en/``); a decision of staff
+is mailed in Chinese, the portal knowing no other preference of the person.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, has_request_context
 
 from ...clock import local
+from ...i18n import select_locale
+from ...models.workflow import TRANSITIONS_BY_NAME, Actor
 from ..infrastructure.outbox import mail_person
 
 #: the template of each transition of ``portal/models/workflow.py`` whose ``mail`` flag is set
@@ -27,8 +31,13 @@ def portal_url() -> str:
 
 
 def when(moment: datetime) -> str:
-    """A moment as the registry's local time, e.g. 2026年11月27日 16:05."""
-    return f"{local(moment):%Y年%m月%d日 %H:%M}"
+    """A moment as the registry's local time, e.g. 2026-11-27 16:05."""
+    return f"{local(moment):%Y-%m-%d %H:%M}"
+
+
+def reader_language() -> dict:
+    """``{"lang": "en"}`` when the applicant acting in this request reads the site in English, else nothing."""
+    return {"lang": "en"} if has_request_context() and select_locale() == "en" else {}
 
 
 def mail_transition(application, name: str, now: datetime, reason: str | None = None) -> None:
@@ -39,6 +48,8 @@ def mail_transition(application, name: str, now: datetime, reason: str | None = 
               "body_phone": (body.phone or "") if body else "", "reason": reason or "", "portal_url": portal_url()}
     if name == "approve" and application.certificate is not None:
         params["until"] = f"{application.certificate.valid_until:%Y年%m月%d日}"
+    if TRANSITIONS_BY_NAME[name].actor is Actor.APPLICANT:
+        params.update(reader_language())
     mail_person(application.person, TRANSITION_TEMPLATES[name], **params)
 
 
@@ -54,9 +65,9 @@ def mail_temporary_password(person, now: datetime) -> None:
 
 
 def mail_password_changed(person, now: datetime, how: str = "") -> None:
-    mail_person(person, "password_changed", when=when(now), how=how, portal_url=portal_url())
+    mail_person(person, "password_changed", when=when(now), how=how, portal_url=portal_url(), **reader_language())
 
 
 def mail_reset_link(person, link: str, minutes: int) -> None:
-    mail_person(person, "reset_link", link=link, minutes=minutes)
+    mail_person(person, "reset_link", link=link, minutes=minutes, **reader_language())
 
