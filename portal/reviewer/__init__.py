@@ -75,7 +75,7 @@ def init_console(app: Flask) -> None:
     admin.add_menu_item(QueueLink(_l("全部申请"), applications, None, central=None))
     admin.add_menu_item(MineLink(_l("我的"), applications))
     admin.add_view(DeskView(name=_l("批量审核"), endpoint=ENDPOINTS["desk"], url="desk"))
-    admin.add_menu_item(MenuLink(_l("申请注册人员汇总表"), endpoint=f"{ENDPOINTS['desk']}.summary"))
+    admin.add_menu_item(MenuLink(_l("汇总表"), endpoint=f"{ENDPOINTS['desk']}.summary"))  # 申请注册人员汇总表
 
     admin.add_view(PersonView(Person, name=_l("注册人员"), endpoint=ENDPOINTS["people"], url="people"))
     corrections = CorrectionView(IdentityCorrection, name=_l("证件信息更正"), endpoint=ENDPOINTS["corrections"],

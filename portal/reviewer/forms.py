@@ -51,7 +51,8 @@ class DecisionForm(RecordForm):
 
     version = HiddenField(validators=[DataRequired()])
     reason = TextAreaField(_l("理由"), validators=[Optional(), Length(max=MAX_REASON,
-                                                                      message=_l("理由不能超过2000个字。"))])
+                                                                      message=_l("理由不能超过2000个字。"))],
+                           filters=[lambda text: text.replace("\r\n", "\n") if text else text])  # browsers send CRLF
     items = SelectMultipleField(_l("需要补正的材料"), choices=[], validate_choice=False)
     queue = HiddenField()
     then = HiddenField()

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import format_datetime
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Query, joinedload
 
 from ...clock import local_date, timezone
 from ...extensions import db
@@ -106,11 +106,10 @@ def _column_letter(index: int) -> str:
 
 
 def stream_query(query) -> Iterator:
-    """The rows of an ORM query (legacy ``Query`` or ``select``) a batch at a time."""
-    if hasattr(query, "yield_per"):
-        yield from query.yield_per(BATCH)
-    else:
-        yield from db.session.scalars(query.execution_options(yield_per=BATCH))
+    """The rows of an ORM query (legacy ``Query`` or ``select``) a batch at a time, read through the session of
+    the moment they are read: a streamed response reads them after its request's session has been closed."""
+    statement = query.statement if isinstance(query, Query) else query
+    yield from db.session.scalars(statement.execution_options(yield_per=BATCH))
 
 
 # --- 申请注册人员汇总表 --------------------------------------------------------------------------------------------
