@@ -62,7 +62,7 @@ def site(app, db):
         end_session(person)  # as after 安全退出: the browser logs in without a take-over
     db.session.commit()
     return {"announcement": announcement.id, "regulation": regulation.id, "drafting": drafting,
-            "submitted": submitted, "older": older}
+            "submitted": submitted, "older": older, "number": submitted.current_certificate.number}
 
 
 def log_in(page, person) -> None:
@@ -112,6 +112,10 @@ def test_every_page_passes_axe(new_page, db, site, language, width):
     visit("/forms", "forms")
     visit("/regulations", "regulations")
     visit(f"/regulations/{site['regulation']}", "regulation")
+    visit("/register", "register")
+    visit(f"/register?name=李红&number={site['number']}", "register-found")
+    visit("/verify", "verify")
+    visit("/verify?serial=DZ-0000-0000-0000", "verify-unknown")
     visit("/applicant/set-password", "set-password")
     visit("/applicant/forgot-password", "forgot-password")
     visit("/applicant/forgot-password/sent", "forgot-password-sent")
