@@ -261,6 +261,7 @@ def test_claim_is_shown_to_colleagues_released_and_ended_by_the_decision(client,
     login_as(other, colleague)
     detail = text(other.get(f"/reviewer/applications/details/?id={w.application_a.id}"))
     assert "由王审核处理中" in detail
+    assert "由王审核处理中" in text(other.get("/reviewer/applications/?flt0_0=submitted"))  # on the queue too
     refused, _ = follow(other, post(other, "/reviewer/applications/claim/", {"id": w.application_a.id}))
     assert "该申请已由王审核认领处理" in text(refused)
     refused, _ = follow(other, post(other, "/reviewer/applications/release/", {"id": w.application_a.id}))

@@ -31,8 +31,12 @@ S = ApplicationStatus
 
 
 def _status_badge(view, context, model, name):
-    return Markup('<span class="badge badge-status badge-{}">{}</span>').format(model.status.value,
-                                                                              model.status.label)
+    badge = Markup('<span class="badge badge-status badge-{}">{}</span>').format(model.status.value,
+                                                                               model.status.label)
+    if model.claimed_by_id is not None:  # 认领: colleagues see who is working on it
+        badge += Markup(' <span class="badge badge-info" data-claimed>{}</span>').format(
+            _l("由%(name)s处理中", name=model.claimed_by.name))
+    return badge
 
 
 def _number_link(view, context, model, name):

@@ -15,6 +15,7 @@ ACTION_LABELS = {
     "account.reset_password": _l("申请人通过邮件重设密码"),
     "account.complete_profile": _l("申请人补全信息"),
     "account.upgrade_id": _l("申请人更新身份证号"),
+    "account.session_taken_over": _l("申请人结束其他登录"),
     "application.submit": _l("申请人上报"),
     "application.resubmit": _l("申请人重新上报"),
     "application.withdraw": _l("申请人撤回"),
@@ -66,6 +67,9 @@ ACTION_LABELS = {
     "document.create": _l("新增文件"),
     "document.update": _l("修改文件"),
     "document.delete": _l("删除文件"),
+    "calendar_day.create": _l("新增工作日历日期"),
+    "calendar_day.update": _l("修改工作日历日期"),
+    "calendar_day.delete": _l("删除工作日历日期"),
     "import.bodies": _l("导入注册机构"),
     "import.exam-records": _l("导入考试合格人员"),
     "import.registered": _l("导入注册人员"),
@@ -73,6 +77,7 @@ ACTION_LABELS = {
     # security
     "access.denied": _l("越权访问被拒绝"),
     "mail.failed": _l("通知邮件发送失败"),
+    "mail.retry": _l("重新发送邮件"),
 }
 
 
