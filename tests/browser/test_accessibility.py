@@ -6,12 +6,24 @@ screenshots in Chinese are saved under screens/ (a11y-*.png) to look at.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from portal.clock import utcnow
-from portal.models import Announcement, ApplicationStatus, Document, DocumentKind
+from portal.models import (
+    Announcement,
+    ApplicationStatus,
+    ContinuingEducation,
+    Document,
+    DocumentKind,
+    IdType,
+    WorkHistory,
+)
+from portal.services.accounts.applicants import request_password_reset
 from portal.services.accounts.sessions import end_session, start_session
 from tests.browser.conftest import screenshot
 from tests.factories import PASSWORD, body, login_as, make_application, make_certificate, make_person
@@ -47,7 +59,8 @@ def site(app, db):
     liaoning.phone = "024-12345678"
     drafting, submitted = make_person(name="王建国"), make_person(name="李红")
     older = make_person(name="张卫东", id_number="110101750505123")
-    for person in (drafting, submitted, older):
+    newcomer = make_person(name="周杰", password=None, email=None)  # no password yet, no email on file
+    for person in (drafting, submitted, older, newcomer):
         make_certificate(person)
     make_application(submitted, status=ApplicationStatus.APPROVED)  # an earlier, finished one: a history
     db.session.commit()
@@ -60,9 +73,14 @@ def site(app, db):
     db.session.expire_all()
     for person in (drafting, submitted):
         end_session(person)  # as after 安全退出: the browser logs in without a take-over
+    _person, reset_token = request_password_reset(submitted.name, IdType.RESIDENT_ID, submitted.id_number,
+                                                  submitted.email, utcnow(), timedelta(hours=1))
     db.session.commit()
     return {"announcement": announcement.id, "regulation": regulation.id, "drafting": drafting,
-            "submitted": submitted, "older": older, "number": submitted.current_certificate.number}
+            "submitted": submitted, "older": older, "newcomer": newcomer, "reset_token": reset_token,
+            "number": submitted.current_certificate.number,
+            "entry": db.session.scalar(select(ContinuingEducation.id).filter_by(person_id=drafting.id)),
+            "row": db.session.scalar(select(WorkHistory.id).filter_by(person_id=drafting.id))}
 
 
 def log_in(page, person) -> None:
@@ -120,6 +138,22 @@ def test_every_page_passes_axe(new_page, db, site, language, width):
     visit("/applicant/forgot-password", "forgot-password")
     visit("/applicant/forgot-password/sent", "forgot-password-sent")
     visit("/applicant/reset-password/not-a-token", "reset-password-invalid")
+    visit(f"/applicant/reset-password/{site['reset_token']}", "reset-password")
+    for person, name in ((site["drafting"], "set-password-exists"), (site["newcomer"], "set-password-new")):
+        page.goto("/applicant/set-password")
+        page.locator("#name").fill(person.name)
+        page.locator("#id_number").fill(person.id_number)
+        page.locator("#captcha").fill("AB3K")
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_load_state()
+        check(name)
+    page.goto("/applicant/forgot-password")
+    for field, value in (("#name", site["newcomer"].name), ("#id_number", site["newcomer"].id_number),
+                         ("#email", "zhou@example.com"), ("#captcha", "AB3K")):
+        page.locator(field).fill(value)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    check("forgot-password-no-email")
     visit("/no-such-page", "not-found")
 
     # 结束其他登录并继续: the account is live in another browser
@@ -139,6 +173,8 @@ def test_every_page_passes_axe(new_page, db, site, language, width):
     for path, name in (("/applicant/renewal/personal", "renewal-1-personal"),
                        ("/applicant/renewal/employer", "renewal-2-employer"),
                        ("/applicant/renewal/education", "renewal-3-education"),
+                       (f"/applicant/renewal/education/{site['entry']}", "renewal-3-education-edit"),
+                       (f"/applicant/renewal/work/{site['row']}", "renewal-4-work-edit"),
                        ("/applicant/renewal/work", "renewal-4-work"),
                        ("/applicant/renewal/preview", "renewal-5-preview"),
                        ("/applicant/renewal/submit", "renewal-6-submit"),
