@@ -48,7 +48,10 @@ TAKE_OVER_SECONDS = 300
 
 
 def _password_digest(person: Person) -> str:
-    return hashlib.sha256((person.password_hash or "").encode()).hexdigest()[:16]
+    """A keyed digest of the password hash: the ticket (in the signed, readable session cookie) changes with the
+    password and tells nothing about it."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, (person.password_hash or "").encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def offer_take_over(person: Person, message, next_url: str | None):
