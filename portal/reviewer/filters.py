@@ -58,7 +58,7 @@ class UrgencyFilter(BaseSQLAFilter):
 
 
 def body_choices() -> list[tuple[str, str]]:
-    return [(code, f"{name}（{code}）") for code, name in
+    return [(code, name) for code, name in
             db.session.execute(select(Body.code, Body.name).order_by(Body.sort_order, Body.code))]
 
 

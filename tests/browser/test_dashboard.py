@@ -72,3 +72,9 @@ def test_central_dashboard_compares_bodies(page, queue):  # noqa: F811
     assert all("overdue" in c for c in classes)  # both bodies have an overdue item
     expect(page.locator("#expiring")).to_contain_text(queue.e.number)
     screenshot(page, "console-dashboard-central-desktop")
+    page.locator('[data-table="bodies"] a', has_text="吉林省").first.click()
+    rows = page.locator("table.model-list tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(queue.f.number)
+    expect(page.locator(".filters")).to_contain_text("吉林省应急管理厅")
+    screenshot(page, "console-queue-by-body-central-desktop")
