@@ -41,7 +41,7 @@ from tests.smtp_server import HOST, SmtpServer, _CollectingHandler, plain_text
 REDIS_URL = "redis://127.0.0.1:6379/11"
 ROOT = Path(__file__).resolve().parent.parent
 S = ApplicationStatus
-LEASE = 2
+LEASE = 3
 
 
 # --- the parts: Redis queue, SMTP server, worker ---------------------------------------------------------------
@@ -139,9 +139,16 @@ class Worker:
         if time_machine.escape_hatch.is_travelling():  # the run's clock is moved: move the worker's with it
             real = datetime.fromtimestamp(time_machine.escape_hatch.time.time(), UTC)
             self.env["PORTAL_TEST_CLOCK_OFFSET"] = str((datetime.now(UTC) - real).total_seconds())
+        start = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as log:
             self.process = subprocess.Popen([sys.executable, "-m", "tests.mail_worker", self.queue], cwd=ROOT,
                                             env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+        def ready() -> bool:  # on a busy machine the start takes seconds: wait for it, not within the test's limits
+            assert self.process.poll() is None, f"the worker exited: {self.log.read_text()[-3000:]}"
+            return b" ready." in self.log.read_bytes()[start:]
+
+        wait_until(ready, timeout=90, what="the worker to start")
         return self
 
     def kill(self) -> None:
@@ -236,7 +243,8 @@ def test_each_committed_change_is_mailed_once_and_a_rolled_back_one_never(app, c
         "application_initial_pass", "application_approve", "application_return", "application_submit",
         "application_initial_pass", "application_refuse", "application_initial_reject", "application_withdraw",
         "password_changed", "reset_link"]
-    assert sorted(received_ids(smtp.server)) == sorted(row.message_id for row in rows)  # each once, nothing else
+    received = [(m["Message-ID"], m["Subject"]) for m in smtp.server.messages]
+    assert sorted(received_ids(smtp.server)) == sorted(row.message_id for row in rows), received  # each once
     assert states(db) == Counter({"sent": expected})
     by_template = {row.template: next(m for m in smtp.server.messages if m["Message-ID"] == row.message_id)
                    for row in rows}  # (of a template sent twice, the later)

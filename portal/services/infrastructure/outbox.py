@@ -38,6 +38,7 @@ from flask import Flask, current_app
 from jinja2 import TemplateNotFound
 from markupsafe import Markup, escape
 from sqlalchemy import event, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from ...clock import utcnow
@@ -331,11 +332,30 @@ def deliver(outbox_id: int, message_id: str) -> float | None:
         current_app.logger.exception("Mail %s could not be built", message_id)
         return None
     params = {key: ("" if key in SECRET_PARAMS else value) for key, value in (row.params or {}).items()}
-    db.session.execute(update(Row).where(*mine).values(state=P.SENT.value, sent_at=utcnow(), lease_until=None,
-                                                     last_error=None, params=params)
-                       .execution_options(synchronize_session=False))
-    db.session.commit()
+    _mark_sent(mine, params)
     return None
+
+
+#: tries to record a sent message: failing that, it is sent again once its lease runs out
+MARK_SENT_TRIES = 5
+
+
+def _mark_sent(mine: tuple, params: dict) -> None:
+    """Record the message as sent — the server has it now, so a database hiccup (a lock, a dropped connection) is
+    worth a few tries: a row left ``sending`` would be handed out again after its lease."""
+    for attempt in range(1, MARK_SENT_TRIES + 1):
+        try:
+            db.session.execute(update(Row).where(*mine).values(state=P.SENT.value, sent_at=utcnow(),
+                                                               lease_until=None, last_error=None, params=params)
+                               .execution_options(synchronize_session=False))
+            db.session.commit()
+            return
+        except OperationalError:
+            db.session.rollback()
+            if attempt == MARK_SENT_TRIES:
+                raise
+            current_app.logger.warning("Recording a sent mail failed (try %d), trying again", attempt)
+            time.sleep(0.2 * attempt)
 
 
 # --- recovery ----------------------------------------------------------------------------------------------------
