@@ -58,7 +58,7 @@ def session_cookies(database_url: str) -> dict[str, str]:
         for name, role, body in (("bench_reviewer", StaffRole.REVIEWER, "210000"),
                                  ("bench_central", StaffRole.CENTRAL, None)):
             staff = db.session.scalar(select(Staff).where(Staff.username == name))
-            accounts[name] = staff or create_staff(name, role, "Bench2026pass", body_code=body)
+            accounts[name] = staff or create_staff(name, role, "harbour-lantern-Qx7-2026", body_code=body)
         serializer = app.session_interface.get_signing_serializer(app)
         for name, account in accounts.items():
             start_session(account, utcnow())

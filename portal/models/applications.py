@@ -33,6 +33,7 @@ class ApplicationKind(enum.StrEnum):
 
 
 _OPEN_SQL = status_in_sql(OPEN_STATUSES)
+_SUBMITTED_SQL = sa.text("submitted_at IS NOT NULL")
 
 
 class Application(TimestampMixin, db.Model):
@@ -50,6 +51,14 @@ class Application(TimestampMixin, db.Model):
         sa.Index("ix_applications_body_id_status_submitted_at", "body_id", "status", "submitted_at"),
         sa.Index("ix_applications_status_submitted_at", "status", "submitted_at"),
         sa.Index("ix_applications_number_prefix", "number", postgresql_ops={"number": "varchar_pattern_ops"}),
+        # The console's lists without a status filter, oldest 上报 first (then id): all submitted applications, and
+        # a body's. Partial (drafts have no submitted_at), so "order by 上报时间" reads the index instead of sorting.
+        sa.Index("ix_applications_submitted_at_id", "submitted_at", "id",
+                 postgresql_where=_SUBMITTED_SQL, sqlite_where=_SUBMITTED_SQL),
+        sa.Index("ix_applications_body_id_submitted_at_id", "body_id", "submitted_at", "id",
+                 postgresql_where=_SUBMITTED_SQL, sqlite_where=_SUBMITTED_SQL),
+        # The 审批 queue: 初审通过, oldest decision first (queue.oldest_first)
+        sa.Index("ix_applications_status_decided_at_id", "status", "decided_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

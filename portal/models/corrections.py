@@ -26,7 +26,12 @@ class CorrectionStatus(enum.StrEnum):
 
 class IdentityCorrection(TimestampMixin, db.Model):
     __tablename__ = "identity_corrections"
-    __table_args__ = (sa.Index("ix_identity_corrections_body_id_status", "body_id", "status"),)
+    __table_args__ = (
+        sa.Index("ix_identity_corrections_body_id_status", "body_id", "status"),
+        # the console's list: newest first, a body's or all
+        sa.Index("ix_identity_corrections_body_id_created_at", "body_id", "created_at"),
+        sa.Index("ix_identity_corrections_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), index=True)

@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select, text
 from ... import clock
 from ...clock import utcnow
 from ...extensions import db
-from ...models import Body, BodyKind, Category, Certificate, Person
+from ...models import Application, AuditLog, Body, BodyKind, Category, Certificate, Person
 from ...validators import gender_from_id, make_resident_id
 from ..infrastructure.dates import add_years
 
@@ -57,6 +57,58 @@ def synth_persons(count: int, seed: int = 2026) -> int:
     return first_id
 
 
+def synth_applications(submitted: int, initial_passed: int, seed: int = 2026) -> int:
+    """One 延续注册 application for each of the first ``submitted + initial_passed`` persons holding a certificate
+    and no application: ``submitted`` 已上报 then ``initial_passed`` 初审通过, 上报 over the last 90 days. Returns
+    how many were added."""
+    rng = random.Random(seed)
+    now = utcnow()
+    first_id = (db.session.scalar(select(func.max(Application.id))) or 0) + 1
+    query = (select(Person.id, Person.body_id, Certificate.id.label("certificate_id"))
+             .join(Certificate, Certificate.person_id == Person.id)
+             .where(~select(Application.id).where(Application.person_id == Person.id).exists())
+             .order_by(Person.id).limit(submitted + initial_passed))
+    rows, added = [], 0
+    for offset, found in enumerate(db.session.execute(query).all()):
+        application_id = first_id + offset
+        at = now - timedelta(seconds=rng.randint(0, 90 * 86400))
+        status = "submitted" if offset < submitted else "initial_passed"
+        rows.append(dict(id=application_id, number=f"YX{clock.local_date(at):%Y}{application_id:08d}",
+                         person_id=found.id, certificate_id=found.certificate_id, kind="renewal", status=status,
+                         body_id=found.body_id, draft={}, snapshot={}, submitted_at=at, version=1,
+                         decided_at=None if status == "submitted" else at + timedelta(days=rng.randint(1, 20)),
+                         created_at=at, updated_at=at))
+        if len(rows) == BATCH:
+            _bulk_insert(Application.__table__, rows)
+            added, rows = added + len(rows), []
+    if rows:
+        _bulk_insert(Application.__table__, rows)
+        added += len(rows)
+    _fix_sequences(("applications",))
+    return added
+
+
+AUDIT_ACTIONS = ["login", "application.view", "application.export", "person.view", "review.pass", "review.return"]
+
+
+def synth_audit(count: int, seed: int = 2026) -> None:
+    """``count`` audit rows by a synthetic reviewer of each provincial body, spread over the last two years."""
+    rng = random.Random(seed)
+    bodies = list(db.session.scalars(select(Body.id).where(Body.kind == BodyKind.PROVINCE)))
+    first_id = (db.session.scalar(select(func.max(AuditLog.id))) or 0) + 1
+    now = utcnow()
+    for start in range(0, count, BATCH):
+        rows = []
+        for offset in range(start, min(start + BATCH, count)):
+            action = AUDIT_ACTIONS[offset % len(AUDIT_ACTIONS)]
+            rows.append(dict(id=first_id + offset, created_at=now - timedelta(seconds=rng.randint(0, 730 * 86400)),
+                             actor_kind="staff", actor_label=f"synth{offset % 97}", action=action,
+                             target_type="Application", target_id=offset, body_id=bodies[offset % len(bodies)],
+                             summary=f"合成审计记录 {action} #{offset}"))
+        _bulk_insert(AuditLog.__table__, rows)
+    _fix_sequences(("audit_log",))
+
+
 def _birth(serial: int) -> date:
     return date(1950, 1, 1) + timedelta(days=(serial // 999) % 3650)
 
@@ -93,9 +145,9 @@ def _copy_value(value) -> str:
     return str(value)
 
 
-def _fix_sequences() -> None:
+def _fix_sequences(tables: tuple[str, ...] = ("people", "certificates")) -> None:
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
-        for table in ("people", "certificates"):
+        for table in tables:
             connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                                     f"(SELECT max(id) FROM {table}))"))
