@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from argon2 import PasswordHasher
 
 from portal.services.infrastructure import passwords
 from portal.services.infrastructure.passwords import (
@@ -66,12 +67,19 @@ def test_needs_rehash_follows_the_configured_parameters() -> None:
     assert needs_rehash("garbage")
 
 
-def test_default_hasher_is_argon2id_with_library_defaults() -> None:
+def test_default_hasher_is_argon2id_with_the_stated_parameters() -> None:
+    old_default = PasswordHasher().hash("Secret123")  # argon2-cffi's default: RFC 9106 low-memory, 64 MiB, 4 lanes
     configure_hasher()
-    parameters = passwords._hasher  # checking the restored default
-    assert parameters.type.name == "ID"
-    assert parameters.memory_cost >= 19 * 1024
-    assert parameters.time_cost >= 2
+    try:
+        parameters = passwords._hasher  # checking the restored default
+        assert parameters.type.name == "ID"
+        assert (parameters.memory_cost, parameters.time_cost, parameters.parallelism) == (19 * 1024, 2, 1)
+        fresh = hash_password("Secret123")
+        assert "$argon2id$v=19$m=19456,t=2,p=1$" in fresh
+        assert needs_rehash(old_default) and not needs_rehash(fresh)
+        assert verify_password(old_default, "Secret123")
+    finally:
+        configure_hasher(time_cost=1, memory_cost=8, parallelism=1)  # the suite's cheap hasher (conftest)
 
 
 @pytest.mark.parametrize(

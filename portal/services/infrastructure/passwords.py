@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from argon2 import DEFAULT_MEMORY_COST, DEFAULT_PARALLELISM, DEFAULT_TIME_COST, PasswordHasher
+from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pypinyin import Style, lazy_pinyin, pinyin
 from zxcvbn import zxcvbn
@@ -53,7 +53,17 @@ _COMPOUND_SURNAMES = frozenset({
 _NAME_SEPARATORS = re.compile(r"[\s·•・.\-_]+")
 _NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
 
-_hasher = PasswordHasher()
+#: argon2id parameters: OWASP's Password Storage Cheat Sheet minimum for argon2id (19 MiB, 2 passes, 1 lane), an
+#: RFC 9106 §4 tuning of argon2id for a server that must bound each hash's CPU and memory. About 25–30 ms of one
+#: core per login on the 2-core reference machine, where argon2-cffi's default (RFC 9106's low-memory profile:
+#: 64 MiB, 3 passes, 4 lanes) took ~220 ms of CPU spread over both cores, so a wave of logins starved every page
+#: (README, Performance). One lane keeps a login on one core. Changing them is safe: a login with a hash made
+#: with other parameters rehashes the password (``needs_rehash``, accounts.logins).
+TIME_COST = 2
+MEMORY_COST_KIB = 19 * 1024
+PARALLELISM = 1
+
+_hasher = PasswordHasher(time_cost=TIME_COST, memory_cost=MEMORY_COST_KIB, parallelism=PARALLELISM)
 
 
 class WeakPasswordError(ValueError):
@@ -76,13 +86,13 @@ NO_PERSONAL_WORDS = PersonalWords()
 
 
 def configure_hasher(
-    time_cost: int = DEFAULT_TIME_COST,
-    memory_cost: int = DEFAULT_MEMORY_COST,
-    parallelism: int = DEFAULT_PARALLELISM,
+    time_cost: int = TIME_COST,
+    memory_cost: int = MEMORY_COST_KIB,
+    parallelism: int = PARALLELISM,
 ) -> None:
     """Replace the module's argon2id hasher (tests use cheap parameters).
 
-    Called without arguments it restores argon2-cffi's defaults.
+    Called without arguments it restores the portal's parameters (TIME_COST, MEMORY_COST_KIB, PARALLELISM).
     """
     global _hasher  # one process-wide hasher, swapped by tests
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
