@@ -148,6 +148,7 @@ def db(app, test_config: dict):
     with data_app.app_context():
         yield _db
         _db.session.remove()
+        _stop_mail_delivery(data_app)  # a change committed here may have woken its delivery thread
         _db.engine.dispose()
 
 
