@@ -199,6 +199,9 @@ ANONYMOUS = [
     Target("public.bodies", args=("q", "province", "body")),
     Target("public.form_pdf"),
     Target("public.regulation"),
+    Target("public.register", args=("name", "number", "employer")),
+    Target("public.verify", args=("serial",)),
+    Target("public.verify_token"),
     Target("applicant.login", ("GET", "POST"), LoginForm, args=("next",)),
     Target("applicant.set_password", ("POST",), IdentityForm),
     Target("applicant.set_password_new", ("POST",), SetPasswordForm),
@@ -224,7 +227,7 @@ APPLICANT = [
     Target("applicant.session_idle_logout", ("POST",), IdleLogoutDraft),
 ]
 #: routes that take nothing from the visitor but the session and its CSRF token
-WITHOUT_INPUT = {"applicant.take_over", "applicant.session_keep_alive",
+WITHOUT_INPUT = {"applicant.take_over", "applicant.session_keep_alive", "applicant.certificate_download",
                  "public.forms", "public.regulations", "applicant.home", "applicant.history",
                  "applicant.forgot_password_sent", "applicant.logout", "applicant.renewal_index",
                  "applicant.renewal_start", "applicant.renewal_education_next", "applicant.renewal_work_next",

@@ -10,14 +10,13 @@ from urllib.parse import quote
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from limits.storage import storage_from_string
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from ..clock import today, utcnow
 from ..extensions import db, limiter
-from ..forms import CaptchaField
+from ..forms import CaptchaField, PortalForm
 from ..services import certificates
 from ..services.certificates.signing import SigningUnavailable
 from ..services.documents.pdf import PdfRenderError
@@ -87,10 +86,10 @@ def _verification_page(issued, typed: str = ""):
     return response
 
 
-class RegisterLookupForm(FlaskForm):
+class RegisterLookupForm(PortalForm):
     """注册人员查询: by name and 执业证 number, or by the employer's full name. A GET form (nothing changes)."""
 
-    class Meta:
+    class Meta(PortalForm.Meta):
         csrf = False
 
     name = StringField(_l("姓名"), validators=[Optional(), Length(max=50)])
