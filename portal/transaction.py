@@ -35,6 +35,8 @@ def discard_changes() -> None:
 def init_transactions(app: Flask) -> None:
     @app.after_request
     def commit_or_rollback(response: Response) -> Response:
+        if not db.session.registry.has():
+            return response  # the request never used the database (/healthz, static files): nothing to end
         if g.get("rollback_only") or response.status_code >= 400:
             discard_changes()
         else:
