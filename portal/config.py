@@ -93,6 +93,11 @@ class Config:
     #: 注册人员查询: lookups from one address in a day before the captcha is asked for
     REGISTER_FREE_LOOKUPS = 5
     UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+    #: where uploaded materials live: "filesystem" (UPLOAD_FOLDER, default instance/uploads) or "database" (shared
+    #: by every application host); images are scaled down to this many pixels on their longer side
+    UPLOAD_STORAGE = "filesystem"
+    UPLOAD_FOLDER: str | None = None
+    UPLOAD_IMAGE_MAX_SIDE = 2480
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
 
     PROXY_COUNT = 0  #: reverse proxies in front of the app (nginx: 1), for the client address

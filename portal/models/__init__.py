@@ -9,6 +9,7 @@ from .certificates import Certificate, CertificateStatus, ElectronicCertificate
 from .codes import BodyKind, Category, EmployerKind, IdType
 from .content import Announcement, Document, DocumentKind
 from .corrections import CorrectionStatus, IdentityCorrection
+from .files import StoredFile
 from .outbox import OutboxMessage, OutboxState, ReminderSent
 from .people import ExamRecord, Person
 from .review import ReturnChecklistItem
@@ -22,5 +23,5 @@ __all__ = [
     "ContinuingEducation", "CorrectionStatus", "Document", "DocumentKind", "ElectronicCertificate", "Employer",
     "EmployerKind", "ExamRecord",
     "IdType", "IdentityCorrection", "Notice", "OutboxMessage", "OutboxState", "PasswordResetToken", "Person",
-    "ReminderSent", "ReturnChecklistItem", "Staff", "StaffRole", "WorkHistory",
+    "ReminderSent", "ReturnChecklistItem", "Staff", "StaffRole", "StoredFile", "WorkHistory",
 ]
