@@ -197,11 +197,14 @@ def test_bulk_pass_lists_confirms_and_reports_each_item(client, db):
     assert "批量初审通过" in text(listing) and first.number in text(listing)
     assert w.application_b.number not in text(listing)  # another body's
 
-    ids = [first.id, second.id, third.id, w.application_b.id]
+    # Another body's application in the selection: refused and audit-logged, nothing shown
+    forged = post(client, "/reviewer/desk/confirm/initial_pass/", {"ids": [first.id, w.application_b.id]})
+    assert forged.status_code == 404 and w.application_b.number not in text(forged)
+    assert str(w.application_b.id) in audit_rows(db, "access.denied")[0].summary
+    ids = [first.id, second.id, third.id]
     confirm = post(client, "/reviewer/desk/confirm/initial_pass/", {"ids": ids})
     page = text(confirm)
     assert "请确认：批量初审通过" in page and "您将对以下3条申请" in page
-    assert w.application_b.number not in page  # out of scope: dropped, never shown
     assert "由colleague_a处理中，将被跳过" in page
     assert reload(db, first).status is S.SUBMITTED
 
@@ -223,7 +226,7 @@ def test_bulk_pass_lists_confirms_and_reports_each_item(client, db):
     # Without the confirmation nothing runs; a reviewer cannot bulk-approve
     assert post(client, "/reviewer/desk/run/initial_pass/", {"ids": [third.id]}).status_code == 400
     assert post(client, "/reviewer/desk/confirm/approve/", {"ids": [first.id]}).status_code == 403
-    assert audit_rows(db, "access.denied")
+    assert len(audit_rows(db, "access.denied")) == 2
 
 
 def test_central_bulk_approves_one_body(client, db):

@@ -127,7 +127,8 @@ def build_request(app, endpoint: str, method: str, record_id, person_id, w, cent
 
 
 def takes_record(name: str, view: str) -> bool:
-    return name in QUERY_ID | FORM_ID | {"decide"} or (name == "create_view" and view == "reviewer_corrections")
+    return name in QUERY_ID | FORM_ID | {"decide"} or (name == "create_view" and view == "reviewer_corrections") \
+        or (view == "reviewer_desk" and name in ("confirm", "run"))
 
 
 def call(client, method, url, data, token):

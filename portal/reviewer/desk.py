@@ -134,7 +134,7 @@ class DeskView(ReviewerView):
         if not form.validate():
             abort(400)
         back = url_for(".index")
-        rows = attempt(lambda: desk.bulk_candidates(form.ids.data, decision, current_staff()), back=back)
+        rows = self._candidates(form.ids.data, decision)
         return self.render("reviewer/bulk_confirm.html", rows=rows, decision=TRANSITIONS_BY_NAME[decision],
                            form=form, back=back, mask=mask_id_number, staff=current_staff())
 
@@ -147,7 +147,7 @@ class DeskView(ReviewerView):
         if not form.validate() or form.confirmed.data != "1":
             abort(400)
         staff = current_staff()
-        candidates = attempt(lambda: desk.bulk_candidates(form.ids.data, decision, staff), back=url_for(".index"))
+        candidates = self._candidates(form.ids.data, decision)
         outcomes = []
         for application in candidates:  # each item in its own transaction: one refusal never undoes the others
             outcome = desk.decide_one(application, decision, staff, utcnow())
@@ -160,6 +160,16 @@ class DeskView(ReviewerView):
         transition = TRANSITIONS_BY_NAME[decision]  # each applicant's mail is queued by the transition itself
         return self.render("reviewer/bulk_result.html", outcomes=outcomes, decision=transition,
                            succeeded=sum(outcome.ok for outcome in outcomes), back=url_for(".index"))
+
+    def _candidates(self, ids, decision: str) -> list[Application]:
+        """The selected applications in scope; a selection naming another body's application is refused (404)
+        and audit-logged, as opening it by URL would be."""
+        staff = current_staff()
+        rows = attempt(lambda: desk.bulk_candidates(ids, decision, staff), back=url_for(".index"))
+        foreign = desk.unseen(ids, rows)
+        if foreign:
+            deny(None, f"{staff.username} 试图批量办理其他注册机构的申请 {', '.join(map(str, foreign[:20]))}")
+        return rows
 
     # --- 申请注册人员汇总表 ---------------------------------------------------------------------------------------
 

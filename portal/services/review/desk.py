@@ -117,6 +117,16 @@ def bulk_candidates(ids: Iterable, decision: str, staff: Staff) -> list[Applicat
     return list(db.session.scalars(query.order_by(Application.submitted_at, Application.id)))
 
 
+def unseen(ids: Iterable, candidates: list[Application]) -> list[int]:
+    """Requested ids that exist but are not among the candidates (another body's, or a draft): a forged selection,
+    refused like a foreign record opened by URL."""
+    found = {application.id for application in candidates}
+    wanted = {int(pk) for pk in ids if str(pk).isdigit() and 0 < int(pk) <= 2**31 - 1} - found
+    if not wanted:
+        return []
+    return list(db.session.scalars(select(Application.id).where(Application.id.in_(wanted))))
+
+
 def decide_one(application: Application, decision: str, staff: Staff, now: datetime) -> BulkOutcome:
     """One item of a bulk decision, checked by the transition table and audited by ``perform()`` like a single
     decision; an item a colleague has claimed is left to them. A refusal comes back as the outcome's message (the
