@@ -85,25 +85,24 @@ class ControlledSmtp:
     """An SMTP server on a fixed port that a test starts, stops and slows down."""
 
     def __init__(self, delay: float = 0.0) -> None:
-        self.server = SmtpServer(host=HOST, port=free_port())
+        # the port stays bound (not listening) until start(): connections are refused, and nobody else takes it
+        self.placeholder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.placeholder.bind((HOST, 0))
+        self.server = SmtpServer(host=HOST, port=self.placeholder.getsockname()[1])
         self.delay = delay
         self.controller: Controller | None = None
 
     def start(self) -> None:
+        self.placeholder.close()
         self.controller = Controller(SlowHandler(self.server, self.delay), hostname=HOST, port=self.server.port,
                                      ready_timeout=5.0)
         self.controller.start()
 
     def stop(self) -> None:
+        self.placeholder.close()
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -311,19 +310,22 @@ def test_while_the_smtp_server_is_down_messages_wait_then_go_out(app, db, worker
 
     def tried_twice() -> bool:
         db.session.expire_all()
-        return all(row.attempts >= 2 for row in db.session.scalars(select(OutboxMessage)))
+        return all(row.attempts >= 2 and row.state == "pending"  # the second attempt over, not under way
+                   for row in db.session.scalars(select(OutboxMessage)))
 
     wait_until(tried_twice, what="two failed attempts each")
     rows = db.session.scalars(select(OutboxMessage)).all()
-    assert {row.state for row in rows} <= {"pending", "sending"} and all("Connection refused" in (row.last_error or "")
-                                                                         for row in rows)
+    errors = [(row.state, row.attempts, row.last_error) for row in rows]
+    assert all(state in ("pending", "sending") and "Connection refused" in (error or "")
+               for state, _, error in errors), errors
     later.start()
     try:
         wait_until(lambda: states(db)["sent"] == 3, what="the three mails once the server is back")
         time.sleep(0.5)
         assert len(later.server.messages) == 3 and len(set(received_ids(later.server))) == 3
         db.session.expire_all()
-        assert all(row.last_error is None and row.attempts >= 3 for row in db.session.scalars(select(OutboxMessage)))
+        after = [(row.attempts, row.last_error) for row in db.session.scalars(select(OutboxMessage))]
+        assert all(error is None and attempts >= 3 for attempts, error in after), after
     finally:
         later.stop()
 
