@@ -274,6 +274,10 @@ def test_claim_is_shown_to_colleagues_released_and_ended_by_the_decision(client,
 
     post(client, "/reviewer/applications/release/", {"id": w.application_a.id})
     assert reload(db, w.application_a).claimed_by_id is None
+    central = app.test_client()
+    login_as(central, w.central)  # 初审 is not central's step
+    refused, _ = follow(central, post(central, "/reviewer/applications/claim/", {"id": w.application_a.id}))
+    assert "该申请当前不由您办理，无需认领" in text(refused) and reload(db, w.application_a).claimed_by_id is None
     post(client, "/reviewer/applications/claim/", {"id": w.application_a.id})
     follow(client, decide(client, reload(db, w.application_a), "initial_pass", confirmed=True))
     assert reload(db, w.application_a).claimed_by_id is None  # the step it was claimed for is done

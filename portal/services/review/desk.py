@@ -19,7 +19,7 @@ from ...models.workflow import TRANSITIONS_BY_NAME
 from ..errors import DomainError, NotFound
 from ..infrastructure.audit import record
 from .queue import decide, in_scope, scoped
-from .transitions import REASON_MAX_LENGTH, _required_reason
+from .transitions import REASON_MAX_LENGTH, _required_reason, available
 
 S = ApplicationStatus
 
@@ -83,10 +83,13 @@ def claimed_by_other(application: Application, staff: Staff) -> bool:
 
 
 def _require_open(application: Application, staff: Staff) -> None:
+    """Only an application waiting for a decision this staff member may take can be claimed."""
     if not in_scope(application, staff):
         raise NotFound(_l("申请不存在。"))
     if application.status not in (S.SUBMITTED, S.INITIAL_PASSED):
         raise DomainError(_l("该申请当前状态为“%(status)s”，无需认领。", status=application.status.label))
+    if not available(application, staff=staff):
+        raise DomainError(_l("该申请当前不由您办理，无需认领。"))
 
 
 # --- bulk decisions ---------------------------------------------------------------------------------------------
