@@ -2,9 +2,17 @@
 from the checkout (gunicorn also reads this file by itself when started there). Flags on the command line win,
 e.g. ``--workers 8`` or ``--bind unix:/run/portal.sock``."""
 
+import multiprocessing
+
 #: behind the reverse proxy on the same host; PORTAL_TRUSTED_PROXIES lists the proxy's address (127.0.0.1)
 bind = "127.0.0.1:8000"
-workers = 4
+#: one process per core, each with threads (gthread): argon2 releases the GIL while it hashes, so a wave of logins
+#: occupies some threads while the others keep answering pages; with sync workers every login held a whole worker
+#: and the next page queued behind it (README, Performance: the login wave). Threads share the process's database
+#: pool (SQLAlchemy's default: 5 connections + 10 overflow, enough for 8 threads).
+workers = max(2, multiprocessing.cpu_count())
+worker_class = "gthread"
+threads = 8
 #: a request that has not finished in this many seconds is cut off and its worker restarted
 timeout = 30
 
