@@ -23,6 +23,7 @@ from portal.models import (
     IdType,
     WorkHistory,
 )
+from portal.services import certificates
 from portal.services.accounts.applicants import request_password_reset
 from portal.services.accounts.sessions import end_session, start_session
 from tests.browser.conftest import screenshot
@@ -75,10 +76,11 @@ def site(app, db):
         end_session(person)  # as after 安全退出: the browser logs in without a take-over
     _person, reset_token = request_password_reset(submitted.name, IdType.RESIDENT_ID, submitted.id_number,
                                                   submitted.email, utcnow(), timedelta(hours=1))
+    electronic = certificates.issue(older.current_certificate, utcnow(), person=older)
     db.session.commit()
     return {"announcement": announcement.id, "regulation": regulation.id, "drafting": drafting,
             "submitted": submitted, "older": older, "newcomer": newcomer, "reset_token": reset_token,
-            "number": submitted.current_certificate.number,
+            "number": submitted.current_certificate.number, "verify_token": electronic.token,
             "entry": db.session.scalar(select(ContinuingEducation.id).filter_by(person_id=drafting.id)),
             "row": db.session.scalar(select(WorkHistory.id).filter_by(person_id=drafting.id))}
 
@@ -134,6 +136,7 @@ def test_every_page_passes_axe(new_page, db, site, language, width):
     visit(f"/register?name=李红&number={site['number']}", "register-found")
     visit("/verify", "verify")
     visit("/verify?serial=DZ-0000-0000-0000", "verify-unknown")
+    visit(f"/verify/{site['verify_token']}", "verify-valid")
     visit("/applicant/set-password", "set-password")
     visit("/applicant/forgot-password", "forgot-password")
     visit("/applicant/forgot-password/sent", "forgot-password-sent")
