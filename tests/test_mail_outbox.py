@@ -367,3 +367,30 @@ def test_an_applicant_reading_in_english_gets_their_own_mails_in_english(app, cl
         assert outbox.render("application_return", {"lang": "en", "name": "王", "kind": "延续注册", "number": "1",
                                                     "body_name": "x", "reason": "y", "portal_url": "/"}
                              ).subject.startswith("【注册安全工程师注册管理系统】")
+
+
+@pytest.mark.parametrize("app_config", [{"MAIL_DELIVERY": "queue", "MAIL_BACKEND": "log",
+                                         "MAIL_SEND_LEASE_SECONDS": 120, "MAIL_SWEEP_GRACE_SECONDS": 60}])
+def test_a_row_held_by_a_dead_worker_is_handed_out_once_its_lease_runs_out(app, db, time_machine):
+    """The claim without the send: what a worker killed mid-send leaves. Nobody may take the row while the lease
+    runs; afterwards the sweep finds it and one delivery sends it, with its Message-ID, once."""
+    from portal.clock import utcnow as now
+
+    time_machine.move_to(now(), tick=False)
+    person = make_person(email="wang@example.com")
+    db.session.commit()
+    with app.app_context():
+        from portal.extensions import db as session_db
+
+        message = outbox.mail_person(session_db.session.merge(person), "password_changed", when="x", how="",
+                                     portal_url="/")
+        pair = (message.id, message.message_id)
+        session_db.session.info.pop("outbox_new", None)  # no queue here: the test plays the workers
+        session_db.session.commit()
+        assert outbox.claim(*pair) == 1  # a worker took it ... and died
+        assert outbox.due_rows() == [] and outbox.claim(*pair) is None  # held: nobody else may send it
+        time_machine.shift(121)
+        assert outbox.due_rows() == [pair]  # the lease ran out: the sweep hands it out
+        assert outbox.deliver(*pair) is None and outbox.deliver(*pair) is None  # a second job finds it sent
+    row = rows(db)[0]
+    assert (row.state, row.attempts, row.message_id) == ("sent", 2, pair[1])
