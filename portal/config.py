@@ -29,7 +29,10 @@ class Config:
 
     ENV_NAME = "base"
     SQLALCHEMY_DATABASE_URI: str | None = None  # filled by load_config (instance folder SQLite)
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: no pre-ping (a round trip on every request, issue 10): a connection that died with the database is noticed by
+    #: the statement that fails on it, which invalidates the whole pool (that request answers 503), and the next
+    #: requests connect afresh; connections are also renewed after an hour
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": False, "pool_recycle": 3600}
     #: seconds to wait for PostgreSQL to accept a connection before the request answers 503
     DATABASE_CONNECT_TIMEOUT = 5
     SECRET_KEY: str | None = None

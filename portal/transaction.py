@@ -24,7 +24,7 @@ def rollback_only() -> None:
 
 def discard_changes() -> None:
     """Roll back this request's changes; when the database has gone away there is nothing left to roll back, and
-    the dead connection is released instead (the pool's pre-ping replaces it once the database is back)."""
+    the dead connection is released instead (the failure invalidated the pool: the next request connects afresh)."""
     try:
         db.session.rollback()
     except DATABASE_UNAVAILABLE as error:

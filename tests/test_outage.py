@@ -223,3 +223,20 @@ def test_a_commit_that_fails_because_the_database_went_away_is_the_maintenance_p
     assert_maintenance_page(app.test_client().get("/_lose_database"))
     relay.restore()
     assert app.test_client().get("/").status_code == 200
+
+
+@pytest.mark.postgres
+def test_a_database_restart_between_requests_costs_one_maintenance_page_then_recovers(relay, app, db):
+    """Without the pool's pre-ping (a round trip on every request): the first request after a restart finds its
+    pooled connection dead and answers 503; that invalidates the pool, and the next request connects afresh."""
+    client = app.test_client()
+    assert client.get("/").status_code == 200
+    db.session.close()
+    relay.cut()
+    relay.restore()
+    first = client.get("/")
+    assert first.status_code in (200, 503)
+    if first.status_code == 503:
+        assert_maintenance_page(first)
+    assert client.get("/").status_code == 200
+    assert client.get("/readyz").status_code == 200
