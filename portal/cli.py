@@ -48,7 +48,7 @@ class ProgressBar:
     """One line on the terminal, redrawn at most 5 times a second: bar, rows, rows per second and time left."""
 
     def __init__(self):
-        self.started = self.drawn = time.monotonic()
+        self.started, self.drawn = time.monotonic(), 0.0
         self.shown = False
 
     def __call__(self, rows: int, done: int, total: int | None) -> None:

@@ -319,3 +319,16 @@ def test_a_bad_row_after_merged_chunks_leaves_nothing_after_the_rollback(db, mon
     assert count(db, Person) == 1
     assert count(db, Certificate) == 1
     assert count(db, Employer) == 1
+
+
+def test_the_terminal_progress_bar_shows_rows_rate_and_time_left(capsys):
+    from portal.cli import ProgressBar
+
+    bar = ProgressBar()
+    bar(10_000, 50, 100)
+    bar(20_000, 100, 100)
+    bar.finish()
+    shown = capsys.readouterr().err
+    assert "50%" in shown and "100%" in shown
+    assert "20,000 行" in shown and "行/秒" in shown and "剩余 0:00" in shown
+    assert shown.endswith("\n")
