@@ -1,11 +1,13 @@
-"""HTTP throughput and latency of the main pages, as ratios against a trivial endpoint measured in the same run.
+"""HTTP throughput and latency of the main pages, as ratios against a hello-world Flask app in the same run.
 
     .venv/bin/python bench/pages.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/portal_bench
 
-The database should hold synthetic data (``flask --app wsgi synth --persons 1000000``). The script starts gunicorn
-(2 sync workers, pinned to CPU 0) and drives it with wrk (pinned to CPU 1) for each page: anonymous pages, an
-applicant's own pages (a session is opened for the first synthetic person), and the console's lists for a
-provincial reviewer and for central staff (accounts created if missing). Needs Debian's wrk.
+The database should hold the national-scale data set (``bench/data_scale.py``: 1,000,000 persons, 200,000
+applications, 3,000,000 audit rows). The script starts gunicorn with the documented settings (gunicorn.conf.py,
+``--workers 2``) pinned to CPU 0 — first for ``bench/hello.py`` (the baseline), then for the portal — and drives each
+page with wrk (pinned to CPU 1): anonymous pages, an applicant's own pages, and the console's default views, filters,
+sorts and searches for a provincial reviewer and for central staff (accounts created if missing). Needs wrk
+(``apt-get install wrk``). ``--sync`` measures gunicorn's ``-w2`` sync workers instead (issue 10's "now" column).
 """
 
 from __future__ import annotations
@@ -27,9 +29,23 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 SECRET = "bench-secret-key-not-for-production"  # noqa: S105 - local benchmark only
-ANONYMOUS = ["/healthz", "/", "/bodies?q=辽宁", "/announcements"]
-APPLICANT = ["/applicant/", "/applicant/history", "/applicant/renewal/"]
-REVIEWER = ["/reviewer/applications/", "/reviewer/people/", "/reviewer/people/?search=王伟"]
+ANONYMOUS = ["/healthz", "/", "/bodies?q=辽宁"]
+APPLICANT = ["/applicant/", "/applicant/history"]
+#: (page, who): issue 10's console views
+CONSOLE = [
+    ("/reviewer/applications/?flt0_0=submitted", "bench_reviewer"),  # 初审 queue, default view
+    ("/reviewer/applications/", "bench_reviewer"),
+    ("/reviewer/applications/?flt0_0=initial_passed", "bench_central"),  # 审批 queue
+    ("/reviewer/applications/", "bench_central"),  # all applications, default
+    ("/reviewer/applications/?flt1_1=chemical", "bench_central"),  # category filter
+    ("/reviewer/applications/?sort=6&desc=1", "bench_central"),  # sort by 上报时间, newest first
+    ("/reviewer/applications/?search=王伟", "bench_central"),
+    ("/reviewer/people/", "bench_reviewer"),
+    ("/reviewer/people/?search=王伟", "bench_central"),
+    ("/reviewer/corrections/", "bench_central"),
+    ("/reviewer/audit/", "bench_central"),
+    ("/reviewer/audit/?flt1_1=login", "bench_central"),
+]
 
 
 def free_port() -> int:
@@ -78,44 +94,59 @@ def run_wrk(url: str, cookie: str | None, seconds: int, connections: int) -> tup
     return float(rate), float(p50), float(p95), int(errors)
 
 
+def serve(app: str, args, env: dict) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    settings = ["-w", "2", "-k", "sync"] if args.sync else ["-c", str(ROOT / "gunicorn.conf.py"), "-w", "2"]
+    server = subprocess.Popen(  # noqa: S603
+        ["taskset", "-c", "0", str(ROOT / ".venv/bin/gunicorn"), *settings, "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "--access-logfile", "/dev/null", app], cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urlopen(base + "/healthz" if app == "wsgi:app" else base + "/", timeout=1)  # noqa: S310 - loopback
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server, base
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=20)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--connections", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--sync", action="store_true", help="gunicorn -w2 sync workers instead of gunicorn.conf.py")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install wrk")
     cookies = session_cookies(args.database_url)
-    port = free_port()
     env = dict(os.environ, DATABASE_URL=args.database_url, SECRET_KEY=SECRET, PORTAL_ENV="production")
-    server = subprocess.Popen(  # noqa: S603
-        ["taskset", "-c", "0", str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
+    print(f"gunicorn {'-w2 sync' if args.sync else 'gunicorn.conf.py -w2'} on CPU 0, wrk -c{args.connections} "
+          f"on CPU 1, {args.seconds}s per page; load average {os.getloadavg()[0]:.2f}")
+    print(f"{'page':46} {'as':15} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'vs hello':>9} errors")
+    server, base = serve("bench.hello:app", args, env)
     try:
-        for _ in range(100):
-            try:
-                urlopen(base + "/healthz", timeout=1)  # noqa: S310 - loopback
-                break
-            except OSError:
-                time.sleep(0.2)
-        plan = [(path, None) for path in ANONYMOUS] + [(path, "applicant") for path in APPLICANT]
-        plan += [(path, who) for path in REVIEWER for who in ("bench_reviewer", "bench_central")]
-        print(f"gunicorn {args.workers} sync workers on CPU 0, wrk -c{args.connections} on CPU 1, "
-              f"{args.seconds}s per page")
-        print(f"{'page':34} {'as':15} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'vs healthz':>10} errors")
-        baseline = None
-        for path, who in plan:
-            url = base + quote(path, safe="/?=&")
-            rate, p50, p95, errors = run_wrk(url, cookies.get(who), args.seconds, args.connections)
-            baseline = baseline or rate
-            ratio = rate / baseline
-            print(f"{path:34} {who or 'anonymous':15} {rate:8.1f} {p50:8.2f} {p95:8.2f} {ratio:10.2f} {errors}")
+        hello, p50, p95, errors = run_wrk(base + "/", None, args.seconds, args.connections)
+        label = "hello-world Flask (baseline)"
+        print(f"{label:46} {'anonymous':15} {hello:8.1f} {p50:8.2f} {p95:8.2f} {'1.00':>9} {errors}")
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=10)
+        stop(server)
+    server, base = serve("wsgi:app", args, env)
+    try:
+        plan = [(path, None) for path in ANONYMOUS] + [(path, "applicant") for path in APPLICANT] + CONSOLE
+        for path, who in plan:
+            rate, p50, p95, errors = run_wrk(base + quote(path, safe="/?=&"), cookies.get(who), args.seconds,
+                                             args.connections)
+            print(f"{path:46} {who or 'anonymous':15} {rate:8.1f} {p50:8.2f} {p95:8.2f} {rate / hello:9.2f} {errors}",
+                  flush=True)
+    finally:
+        stop(server)
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
