@@ -19,6 +19,15 @@ from flask import Flask, current_app
 
 celery = Celery("portal")
 DEFAULT_QUEUE = "portal"
+FALLBACK_BROKER = "redis://127.0.0.1:6379/0"
+
+
+def broker_url(config) -> str:
+    return config.get("MAIL_QUEUE_URL") or config.get("REDIS_URL") or FALLBACK_BROKER
+
+
+def queue_name(config) -> str:
+    return config.get("MAIL_QUEUE_NAME") or DEFAULT_QUEUE
 
 
 class AppTask(Task):
@@ -40,14 +49,11 @@ class AppTask(Task):
 def init_jobs(app: Flask) -> None:
     """Configure the Celery app from the Flask settings (``MAIL_QUEUE_URL``, default ``REDIS_URL``) and add the
     ``flask mail`` commands. The last app built is the one the worker's tasks run in (a worker builds one)."""
-    broker = app.config.get("MAIL_QUEUE_URL") or app.config.get("REDIS_URL")
-    if not broker and app.config.get("MAIL_DELIVERY") == "queue" and app.config.get("ENV_NAME") == "production":
+    if not (app.config.get("MAIL_QUEUE_URL") or app.config.get("REDIS_URL")) and \
+            app.config.get("MAIL_DELIVERY") == "queue" and app.config.get("ENV_NAME") == "production":
         app.logger.warning("Mail goes through the job queue, but neither REDIS_URL nor PORTAL_MAIL_QUEUE_URL is set: "
-                           "using redis://127.0.0.1:6379/0")
-    broker = broker or "redis://127.0.0.1:6379/0"
-    queue = app.config.get("MAIL_QUEUE_NAME") or DEFAULT_QUEUE
-    if celery.conf.broker_url and celery.conf.broker_url != broker:
-        celery.close()  # connections made for another broker (an app built before this one, in tests) go
+                           f"using {FALLBACK_BROKER}")
+    broker, queue = broker_url(app.config), queue_name(app.config)
     celery.conf.update(
         broker_url=broker,
         task_default_queue=queue,
@@ -78,9 +84,14 @@ def init_jobs(app: Flask) -> None:
 
 
 def enqueue_deliveries(pairs: list[tuple[int, str]], countdown: float | None = None) -> None:
-    """Put one delivery job per outbox row on the queue (no retrying here: a failed publish is left to the sweep)."""
-    for outbox_id, message_id in pairs:
-        deliver_mail.apply_async((outbox_id, message_id), countdown=countdown, retry=False)
+    """Put one delivery job per outbox row on the queue of the current app's settings (one connection, no retrying
+    here: a failed publish is left to the sweep). The connection is this app's own, not one from the Celery app's
+    pools, which keep the broker they were first made for."""
+    config = current_app.config
+    with celery.connection_for_write(broker_url(config)) as connection:
+        for outbox_id, message_id in pairs:
+            deliver_mail.apply_async((outbox_id, message_id), countdown=countdown, retry=False,
+                                     connection=connection, queue=queue_name(config))
 
 
 @celery.task(name="portal.mail.deliver", bind=True, base=AppTask)

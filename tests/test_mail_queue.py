@@ -56,7 +56,7 @@ def queue_name() -> Iterator[str]:
         pytest.fail(f"Redis is not running on 127.0.0.1:6379 ({error}); start it: redis-server --daemonize yes")
     name = f"portal-test-{secrets.token_hex(6)}"
     yield name
-    client.delete(name, f"_kombu.binding.{name}")
+    client.delete(name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
     for tag, payload in client.hscan_iter("unacked"):
         try:
             mine = json.loads(payload)[2] == name
