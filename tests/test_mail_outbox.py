@@ -394,3 +394,18 @@ def test_a_row_held_by_a_dead_worker_is_handed_out_once_its_lease_runs_out(app, 
         assert outbox.deliver(*pair) is None and outbox.deliver(*pair) is None  # a second job finds it sent
     row = rows(db)[0]
     assert (row.state, row.attempts, row.message_id) == ("sent", 2, pair[1])
+
+
+def test_a_released_savepoint_hands_nothing_to_the_delivery_before_the_commit(app, db, monkeypatch):
+    """A message written inside a savepoint (bulk decisions, 上报) waits for the real commit: handing it out when
+    the savepoint is released sent mail for a change that could still roll back (and on SQLite the delivery
+    thread then met the request's write lock)."""
+    handed: list[list] = []
+    monkeypatch.setattr(outbox, "dispatch", lambda pairs, countdown=None: handed.append(list(pairs)))
+    person = make_person(email="wang@example.com")
+    db.session.commit()
+    with db.session.begin_nested():
+        outbox.mail_person(person, "password_changed")
+    assert handed == []
+    db.session.commit()
+    assert len(handed) == 1 and len(handed[0]) == 1

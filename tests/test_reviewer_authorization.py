@@ -27,16 +27,18 @@ from portal.models import (
     Document,
     DocumentKind,
     IdentityCorrection,
+    OutboxState,
     Person,
     ReturnChecklistItem,
 )
 from portal.services.corrections import Scan, file_correction
+from portal.services.infrastructure.outbox import queue_mail
 from tests.factories import login_as, make_application, make_certificate, make_person
 from tests.test_reviewer_helpers import BODY_A, BODY_B, audit_rows, csrf, post, text, world
 
 #: endpoints whose request names one record (query ``id``, a form ``id`` or a prefixed one)
 QUERY_ID = {"details_view", "edit_view", "pdf_view", "scan_view"}
-FORM_ID = {"delete_view", "reset_password", "unlock", "apply", "refuse", "claim", "release"}
+FORM_ID = {"delete_view", "reset_password", "unlock", "apply", "refuse", "claim", "release", "retry_view"}
 #: actions reserved to central staff inside views reviewers may use
 CENTRAL_ACTIONS = {"reviewer_corrections.apply", "reviewer_corrections.refuse"}
 #: console endpoints tested elsewhere (the way in and out): tests/test_reviewer_login.py
@@ -69,6 +71,8 @@ def setup(app, db):
                         Document(kind=DocumentKind.REGULATION, title="注册安全工程师管理规定", body="正文"),
                         CalendarDay(day=date(2027, 1, 1), is_workday=False, name="元旦"),
                         ReturnChecklistItem(text="申请表未加盖聘用单位公章")])
+    failed_mail = queue_mail("wang@example.com", "password_changed", {"name": "王建国"})
+    failed_mail.state, failed_mail.last_error = OutboxState.FAILED.value, "550 mailbox unavailable"
     db.session.commit()
     corrections = {c.person_id: c.id for c in db.session.scalars(select(IdentityCorrection))}
     body = {b.code: b.id for b in db.session.scalars(select(Body).where(Body.code.in_([BODY_A, BODY_B])))}
@@ -84,6 +88,7 @@ def setup(app, db):
         "reviewer_calendar": (db.session.scalar(select(CalendarDay.id)),) * 2,
         "reviewer_checklist": (db.session.scalar(select(ReturnChecklistItem.id)),) * 2,
         "reviewer_desk": (w.application_a.id, w.application_b.id),
+        "reviewer_outbox": (failed_mail.id,) * 2,
     }
     w.versions = {w.application_a.id: w.application_a.version, w.application_b.id: w.application_b.version}
     w.people = (w.person_a.id, w.person_b.id)

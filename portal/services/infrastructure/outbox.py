@@ -154,6 +154,8 @@ def _collect(session: Session, flush_context) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: the rows wait for the real commit
+        return
     pairs = session.info.pop(_PENDING_KEY, None)
     if pairs:
         try:
