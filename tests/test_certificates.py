@@ -8,6 +8,7 @@ import re
 import secrets
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -34,9 +35,15 @@ def frozen(time_machine):
 
 
 def validate(pdf: bytes, ca_pem: Path):
-    context = ValidationContext(trust_roots=[load_cert_from_pemder(str(ca_pem))])
-    signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
-    return validate_pdf_signature(signature, context)
+    """pyHanko's validation, in a thread of its own: it runs an asyncio loop, and a browser test earlier in this
+    process (Playwright's sync API) may have left one running in this thread."""
+    def run():
+        context = ValidationContext(trust_roots=[load_cert_from_pemder(str(ca_pem))])
+        signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
+        return validate_pdf_signature(signature, context)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
 
 
 def decode_qr(pdf: bytes, tmp_path: Path) -> str:

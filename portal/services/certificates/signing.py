@@ -8,11 +8,13 @@ is given, a throw-away CA and signing certificate are made on first use in ``ins
 
 from __future__ import annotations
 
+import asyncio
 import io
 import secrets
 import shutil
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -126,6 +128,21 @@ def sign_pdf(pdf: bytes, key: SigningKey | None = None) -> bytes:
         signer = _signer(str(key.p12_path), key.p12_path.stat().st_mtime, key.passphrase)
     except (OSError, ValueError) as error:
         raise SigningUnavailable(_l("电子证书签章密钥无法读取，暂时无法生成电子证书，请联系注册管理中心。")) from error
+    if _event_loop_running():  # pyHanko runs its own asyncio loop, which cannot start inside a running one
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(_sign, pdf, signer).result()
+    return _sign(pdf, signer)
+
+
+def _event_loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _sign(pdf: bytes, signer: signers.SimpleSigner) -> bytes:
     meta = signers.PdfSignatureMetadata(field_name=_FIELD, subfilter=SigSeedSubFilter.PADES,
                                         reason="注册安全工程师电子注册证书", location="中国")
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
