@@ -20,6 +20,7 @@ from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
 
 from portal import create_app
+from portal.extensions import db as _db
 from portal.models import ApplicationStatus, AuditLog, CertificateStatus, ElectronicCertificate, StaffRole
 from portal.services import certificates
 from portal.services.review import transitions
@@ -203,9 +204,14 @@ def test_register_lookups_are_counted_together_by_every_worker_through_redis(db,
     settings = {**test_config, "CAPTCHA_ENABLED": True, "REGISTER_FREE_LOOKUPS": 3,
                 "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}", "RATELIMIT_KEY_PREFIX": secrets.token_hex(6)}
     first, second = create_app(settings), create_app(settings)
-    assert first.config["RATELIMIT_STORAGE_URI"].startswith("redis://")
-    query = {"name": person.name, "number": certificate.number}
-    for _ in range(3):
-        assert "查询结果" in text(first.test_client().get("/register", query_string=query))
-    asked = text(second.test_client().get("/register", query_string=query))
-    assert "请输入验证码" in asked and "查询结果" not in asked
+    try:
+        assert first.config["RATELIMIT_STORAGE_URI"].startswith("redis://")
+        query = {"name": person.name, "number": certificate.number}
+        for _ in range(3):
+            assert "查询结果" in text(first.test_client().get("/register", query_string=query))
+        asked = text(second.test_client().get("/register", query_string=query))
+        assert "请输入验证码" in asked and "查询结果" not in asked
+    finally:
+        for worker in (first, second):  # their pools, closed (a pool left to the garbage collector warns)
+            with worker.app_context():
+                _db.engine.dispose()
