@@ -52,14 +52,26 @@ def _why_ended(person, token: str, now, policy: SessionPolicy) -> str | None:
     return reason
 
 
+def idle_logout_message():
+    return _l("您已因%(minutes)d分钟未操作自动退出，请重新登录。",
+              minutes=max(1, round(current_app.config["IDLE_TIMEOUT_MINUTES"])))
+
+
+def clear_session_keeping_language() -> None:
+    """Empty the browser's cookie session (after a logout, before a new login); the language choice survives."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+
+
 def login_prompt():
     """What a gate tells a visitor it sends to a login page: their session has ended (an applicant is told whether
     by the idle timeout or by a login elsewhere; otherwise 安全退出 elsewhere or unlocked by a body), or they have
     not logged in."""
     reason = g.get("session_ended")
     if reason == "idle":
-        return _l("您已因%(minutes)d分钟未操作自动退出，请重新登录。",
-                  minutes=max(1, round(current_app.config["IDLE_TIMEOUT_MINUTES"])))
+        return idle_logout_message()
     if reason == "taken_over":
         return _l("您的账号已在其他地方登录（选择了“结束其他登录并继续”），本次登录已结束。如不是您本人操作，"
                   "请立即修改密码或联系所属注册机构。")

@@ -23,6 +23,7 @@ from portal import create_app
 from portal.extensions import db as _db
 from portal.models import ApplicationStatus, AuditLog, CertificateStatus, ElectronicCertificate, StaffRole
 from portal.services import certificates
+from portal.services.certificates.signing import development_key
 from portal.services.review import transitions
 from tests.accounts_helpers import text
 from tests.factories import login_as, make_application, make_certificate, make_person, make_staff
@@ -66,12 +67,15 @@ def holder_with_certificate(db, **values):
 
 
 def test_a_signed_certificate_validates_and_any_changed_byte_breaks_it(app, db, frozen, tmp_path):
+    """Signed with a key given in the settings: a development PKI made afresh for this test."""
+    key = development_key(tmp_path / "pki")
+    app.config.update(CERTIFICATE_SIGNING_P12=str(key.p12_path), CERTIFICATE_SIGNING_PASSPHRASE=key.passphrase.decode())
     person, certificate = holder_with_certificate(db)
     with app.test_request_context():
         issued = certificates.issue(certificate, NOW, person=person)
         db.session.commit()
         pdf = certificates.document(issued)
-    ca = Path(app.instance_path) / "certificate-signing" / "ca.pem"
+    ca = tmp_path / "pki" / "ca.pem"
     status = validate(pdf, ca)
     assert status.bottom_line and status.intact and status.trusted
 
@@ -138,7 +142,7 @@ def test_the_holder_downloads_while_valid_and_is_refused_after_revocation_or_exp
     assert "filename=" in response.headers["Content-Disposition"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     second = client.get("/applicant/certificate.pdf")
-    assert second.status_code == 200
+    assert second.mimetype == "application/pdf" and second.data.startswith(b"%PDF")
     assert len(db.session.scalars(select(ElectronicCertificate)).all()) == 1  # the same certificate again
     downloads = db.session.scalars(select(AuditLog).where(AuditLog.action == "certificate.downloaded")).all()
     assert len(downloads) == 2 and person.id_number not in downloads[0].summary

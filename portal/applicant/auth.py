@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
+from ..auth import clear_session_keeping_language
 from ..clock import utcnow
 from ..core import safe_next
 from ..extensions import limiter
@@ -89,10 +90,7 @@ def logout():
     if was_logged_in:
         log_out(current_user)
         logout_user()
-    language = session.get("lang")
-    session.clear()
-    if language:
-        session["lang"] = language
+    clear_session_keeping_language()
     if was_logged_in:
         flash(_l("您已安全退出。"), "success")
     return redirect(url_for("public.index"))

@@ -5,7 +5,6 @@ verification page the QR code opens (``/verify/<token>``, or a serial typed in a
 from __future__ import annotations
 
 import io
-from urllib.parse import quote
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import lazy_gettext as _l
@@ -15,13 +14,14 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from ..clock import today, utcnow
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..forms import CaptchaField, PortalForm
 from ..services import certificates
 from ..services.certificates.signing import SigningUnavailable
 from ..services.documents.pdf import PdfRenderError
-from ..services.infrastructure.audit import record
+from ..transaction import rollback_only
 from . import bp, public_bp
+from .public import content_disposition
 
 #: how long an address's count of register lookups is kept (the captcha is asked for after a few)
 _LOOKUP_WINDOW_SECONDS = 24 * 3600
@@ -33,24 +33,15 @@ _SOLVED_AT = "register_captcha_solved_at"
 def certificate_download():
     """Download the signed electronic certificate of the holder's valid registration (issued at the first
     download if no approval has issued one yet); refused with the reason after 注销 or expiry."""
-    now = utcnow()
     try:
-        _certificate, issued = certificates.downloadable(current_user, now)
-        pdf = certificates.document(issued)
-    except (certificates.DownloadRefused, SigningUnavailable) as refusal:
-        db.session.rollback()
+        issued, pdf = certificates.download(current_user, utcnow(), ip=request.remote_addr)
+    except (certificates.DownloadRefused, SigningUnavailable, PdfRenderError) as refusal:
+        rollback_only()
         flash(str(refusal), "error")
         return redirect(url_for("applicant.home"))
-    except PdfRenderError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("applicant.home"))
-    record("certificate.downloaded", f"下载电子注册证书 {issued.serial}（执业证 {issued.number}）", person=current_user,
-           target=issued, body_id=current_user.body_id, ip=request.remote_addr)
-    db.session.commit()
     response = send_file(io.BytesIO(pdf), mimetype="application/pdf", max_age=0)
-    response.headers["Content-Disposition"] = \
-        f"attachment; filename=\"{issued.number}.pdf\"; filename*=UTF-8''{quote(f'电子注册证书-{issued.number}.pdf')}"
+    response.headers["Content-Disposition"] = content_disposition(
+        "attachment", f"{issued.number}.pdf", f"电子注册证书-{issued.number}.pdf")
     response.headers["Cache-Control"] = "no-store"
     return response
 

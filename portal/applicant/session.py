@@ -29,6 +29,7 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
+from ..auth import clear_session_keeping_language, idle_logout_message
 from ..clock import utcnow
 from ..core import safe_next
 from ..extensions import db, limiter
@@ -146,10 +147,6 @@ def session_idle_logout():
             #                       below is still committed
     log_out(person)
     logout_user()
-    language = session.get("lang")
-    session.clear()
-    if language:
-        session["lang"] = language
-    flash(_l("您已因%(minutes)d分钟未操作自动退出，请重新登录。",
-             minutes=max(1, round(current_app.config["IDLE_TIMEOUT_MINUTES"]))), "warning")
+    clear_session_keeping_language()
+    flash(idle_logout_message(), "warning")
     return jsonify(redirect=url_for("public.index"))

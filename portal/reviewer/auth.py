@@ -7,6 +7,7 @@ from flask_admin import BaseView, expose
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
+from ..auth import clear_session_keeping_language
 from ..clock import utcnow
 from ..core import safe_next
 from ..extensions import limiter
@@ -26,10 +27,7 @@ def _start_staff_session(staff) -> None:
     """A fresh cookie session for the staff member (the language choice survives)."""
     if current_user.is_authenticated and not getattr(current_user, "is_staff", False):
         log_out(current_user)  # an applicant logged in in this browser: end that session properly
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    clear_session_keeping_language()
     login_user(staff)
     session.permanent = True
 

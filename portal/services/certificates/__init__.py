@@ -109,14 +109,21 @@ def issue(certificate: Certificate, now: datetime, *, staff=None, person=None) -
     return issued
 
 
-def standing(issued: ElectronicCertificate, today: date) -> Standing:
-    if issued.voided_at is not None:
-        return Standing.VOIDED
-    if issued.certificate.status is CertificateStatus.REVOKED:
+def registration_standing(certificate: Certificate, today: date) -> Standing:
+    """The registration's standing on ``today``: 已注销, 已过期 (stored so, or past its last day) or 有效. The one
+    rule behind the verification page, the download and the public register."""
+    if certificate.status is CertificateStatus.REVOKED:
         return Standing.REVOKED
-    if issued.certificate.status is CertificateStatus.EXPIRED or issued.valid_until < today:
+    if certificate.status is CertificateStatus.EXPIRED or certificate.valid_until < today:
         return Standing.EXPIRED
     return Standing.VALID
+
+
+def standing(issued: ElectronicCertificate, today: date) -> Standing:
+    """What the verification page says of ``issued``: 已作废 once reissued, else its registration's standing."""
+    if issued.voided_at is not None:
+        return Standing.VOIDED
+    return registration_standing(issued.certificate, today)
 
 
 def find_by_token(token: str) -> ElectronicCertificate | None:
@@ -152,20 +159,24 @@ def document(issued: ElectronicCertificate) -> bytes:
     return sign_pdf(pdf)
 
 
-def downloadable(person: Person, now: datetime) -> tuple[Certificate, ElectronicCertificate]:
-    """The holder's registration and its current electronic certificate (issued now if it has none yet), or
-    DownloadRefused with the reason."""
+_REFUSED = {Standing.REVOKED: _l("您的注册已注销，电子注册证书不能再下载。"),
+            Standing.EXPIRED: _l("您的注册证书已过期，电子注册证书不能再下载；请办理重新注册。")}
+
+
+def download(person: Person, now: datetime, *, ip: str | None = None) -> tuple[ElectronicCertificate, bytes]:
+    """The holder's current electronic certificate (issued now if the valid registration has none yet) and its
+    signed PDF, audit-logged; DownloadRefused with the reason when there is nothing valid to give."""
     certificate = person.current_certificate
     if certificate is None:
         raise DownloadRefused(_l("您尚无注册证书，没有可下载的电子证书。"))
-    if certificate.status is CertificateStatus.REVOKED:
-        raise DownloadRefused(_l("您的注册已注销，电子注册证书不能再下载。"))
-    if certificate.status is CertificateStatus.EXPIRED or certificate.valid_until < local_date(now):
-        raise DownloadRefused(_l("您的注册证书已过期，电子注册证书不能再下载；请办理重新注册。"))
-    issued = current(certificate)
-    if issued is None:
-        issued = issue(certificate, now, person=person)
-    return certificate, issued
+    refusal = _REFUSED.get(registration_standing(certificate, local_date(now)))
+    if refusal is not None:
+        raise DownloadRefused(refusal)
+    issued = current(certificate) or issue(certificate, now, person=person)
+    pdf = document(issued)
+    record("certificate.downloaded", f"下载电子注册证书 {issued.serial}（执业证 {issued.number}）", person=person,
+           target=issued, body_id=person.body_id, ip=ip)
+    return issued, pdf
 
 
 @dataclass(frozen=True)
@@ -181,37 +192,30 @@ class RegisterEntry:
     status: str
 
 
-class _Labels:
-    """The words of one lookup's answer, translated once (not once per row)."""
+class _Words:
+    """The words of one lookup's answer, translated once each (not once per row)."""
 
     def __init__(self) -> None:
-        self.valid, self.expired, self.revoked = str(_l("有效")), str(_l("已过期")), str(_l("已注销"))
-        self.categories: dict = {}
+        self._cache: dict = {}
 
-    def category(self, category) -> str:
-        if category not in self.categories:
-            self.categories[category] = str(category.label)
-        return self.categories[category]
+    def __call__(self, member) -> str:
+        if member not in self._cache:
+            self._cache[member] = str(member.label)
+        return self._cache[member]
 
 
-def _entry(certificate: Certificate, name: str, today: date, labels: _Labels) -> RegisterEntry:
-    if certificate.status is CertificateStatus.REVOKED:
-        status = labels.revoked
-    elif certificate.status is CertificateStatus.EXPIRED or certificate.valid_until < today:
-        status = labels.expired
-    else:
-        status = labels.valid
-    return RegisterEntry(name=name, category=labels.category(certificate.category),
-                         employer=certificate.employer_name or "", number=certificate.number,
-                         valid_from=certificate.valid_from, valid_until=certificate.valid_until, status=status)
+def _entry(certificate: Certificate, name: str, today: date, words: _Words) -> RegisterEntry:
+    return RegisterEntry(name=name, category=words(certificate.category), employer=certificate.employer_name or "",
+                         number=certificate.number, valid_from=certificate.valid_from,
+                         valid_until=certificate.valid_until, status=words(registration_standing(certificate, today)))
 
 
 def register_by_number(name: str, number: str, today: date) -> list[RegisterEntry]:
     """注册人员查询 by name and 执业证 number, both exact."""
     rows = db.session.execute(select(Certificate, Person.name).join(Person, Person.id == Certificate.person_id)
                               .where(Certificate.number == number.strip().upper(), Person.name == name.strip())).all()
-    labels = _Labels()
-    return [_entry(certificate, person_name, today, labels) for certificate, person_name in rows]
+    words = _Words()
+    return [_entry(certificate, person_name, today, words) for certificate, person_name in rows]
 
 
 def register_by_employer(employer: str, today: date) -> tuple[list[RegisterEntry], bool]:
@@ -220,7 +224,7 @@ def register_by_employer(employer: str, today: date) -> tuple[list[RegisterEntry
     rows = db.session.execute(select(Certificate, Person.name).join(Person, Person.id == Certificate.person_id)
                               .where(Certificate.employer_name == employer.strip())
                               .order_by(Certificate.number).limit(EMPLOYER_LOOKUP_LIMIT + 1)).all()
-    labels = _Labels()
-    entries = [_entry(certificate, person_name, today, labels)
+    words = _Words()
+    entries = [_entry(certificate, person_name, today, words)
                for certificate, person_name in rows[:EMPLOYER_LOOKUP_LIMIT]]
     return entries, len(rows) > EMPLOYER_LOOKUP_LIMIT

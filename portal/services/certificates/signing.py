@@ -16,7 +16,7 @@ import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.fields import SigSeedSubFilter
 
+from ...clock import utcnow
 from ..errors import DomainError
 
 #: what a development instance calls its throw-away authority
@@ -81,33 +82,34 @@ def development_key(folder: Path) -> SigningKey:
     return SigningKey(p12_path, passphrase_path.read_bytes())
 
 
-def _make_development_pki(passphrase: bytes) -> tuple[bytes, bytes]:
-    now = datetime.now(UTC) - timedelta(days=1)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, DEVELOPMENT_ISSUER),
-                         x509.NameAttribute(NameOID.COMMON_NAME, "Development Root CA")])
-    ca_cert = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-               .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-               .not_valid_before(now).not_valid_after(now + timedelta(days=3650))
-               .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-               .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
-                                            data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                                            crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
-               .sign(ca_key, hashes.SHA256()))
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+def _name(common_name: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, DEVELOPMENT_ISSUER),
-                      x509.NameAttribute(NameOID.COMMON_NAME, "Certificate Signing (development)")])
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(ca_name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now).not_valid_after(now + timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
-            .sign(ca_key, hashes.SHA256()))
+                      x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+def _certificate(subject: x509.Name, key, issuer: x509.Name, issuer_key, *, authority: bool) -> x509.Certificate:
+    """Ten years from yesterday; a CA signs certificates, the signer signs documents (non-repudiation)."""
+    start = utcnow() - timedelta(days=1)
+    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
+               .serial_number(x509.random_serial_number())
+               .not_valid_before(start).not_valid_after(start + timedelta(days=3650))
+               .add_extension(x509.BasicConstraints(ca=authority, path_length=0 if authority else None),
+                              critical=True)
+               .add_extension(x509.KeyUsage(digital_signature=not authority, content_commitment=not authority,
+                                            key_encipherment=False, data_encipherment=False, key_agreement=False,
+                                            key_cert_sign=authority, crl_sign=authority, encipher_only=False,
+                                            decipher_only=False), critical=True))
+    if not authority:
+        builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+def _make_development_pki(passphrase: bytes) -> tuple[bytes, bytes]:
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = _name("Development Root CA")
+    ca_cert = _certificate(ca_name, ca_key, ca_name, ca_key, authority=True)
+    cert = _certificate(_name("Certificate Signing (development)"), key, ca_name, ca_key, authority=False)
     p12 = pkcs12.serialize_key_and_certificates(
         b"signer", key, cert, [ca_cert], serialization.BestAvailableEncryption(passphrase))
     return ca_cert.public_bytes(serialization.Encoding.PEM), p12
