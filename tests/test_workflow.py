@@ -43,14 +43,15 @@ def test_every_transition_has_its_function_and_nothing_else_does():
 
 def test_status_sets_are_derived_from_the_table():
     assert {S.DRAFT, S.SUBMITTED, S.RETURNED, S.INITIAL_PASSED} == workflow.OPEN_STATUSES
-    assert {S.INITIAL_REJECTED, S.APPROVED, S.REFUSED, S.WITHDRAWN} == workflow.FINAL_STATUSES
+    assert {S.INITIAL_REJECTED, S.APPROVED, S.REFUSED, S.WITHDRAWN, S.CLOSED} == workflow.FINAL_STATUSES
     assert {S.DRAFT, S.RETURNED} == workflow.EDITABLE_STATUSES
     assert {S.DRAFT, S.SUBMITTED, S.RETURNED} == workflow.WITHDRAWABLE_STATUSES
     assert str(workflow.status_in_sql(workflow.OPEN_STATUSES)) == (
         "status IN ('draft', 'submitted', 'returned', 'initial_passed')")
     # the one-open-application index is built from the same set
     index = next(ix for ix in Application.__table__.indexes if ix.name == "uq_applications_open_person")
-    assert str(index.dialect_options["postgresql"]["where"]) == str(workflow.status_in_sql(workflow.OPEN_STATUSES))
+    assert str(index.dialect_options["postgresql"]["where"]) == (
+        f"{workflow.status_in_sql(workflow.OPEN_STATUSES)} AND filed_by_id IS NULL")
 
 
 def test_reasons_are_required_exactly_where_the_table_says():

@@ -1,11 +1,18 @@
 """The data model, one module per aggregate. Importing this package registers every table."""
 
 from .accounts import CaptchaChallenge, Notice, PasswordResetToken
-from .applications import Application, ApplicationEvent, ApplicationKind, ContinuingEducation, WorkHistory
+from .applications import (
+    Application,
+    ApplicationEvent,
+    ApplicationKind,
+    ApplicationMaterial,
+    ContinuingEducation,
+    WorkHistory,
+)
 from .audit import AuditLog
 from .bodies import CENTRAL_BODY_CODE, Body, Employer
 from .calendar import CalendarDay
-from .certificates import Certificate, CertificateStatus, ElectronicCertificate
+from .certificates import Certificate, CertificateSequence, CertificateStatus, ElectronicCertificate
 from .codes import BodyKind, Category, EmployerKind, IdType
 from .content import Announcement, Document, DocumentKind
 from .corrections import CorrectionStatus, IdentityCorrection
@@ -18,8 +25,10 @@ from .workflow import OPEN_STATUSES, ApplicationStatus
 
 __all__ = [
     "OPEN_STATUSES", "CENTRAL_BODY_CODE",
-    "Announcement", "Application", "ApplicationEvent", "ApplicationKind", "ApplicationStatus", "AuditLog",
-    "Body", "BodyKind", "CalendarDay", "CaptchaChallenge", "Category", "Certificate", "CertificateStatus",
+    "Announcement", "Application", "ApplicationEvent", "ApplicationKind", "ApplicationMaterial", "ApplicationStatus",
+    "AuditLog",
+    "Body", "BodyKind", "CalendarDay", "CaptchaChallenge", "Category", "Certificate", "CertificateSequence",
+    "CertificateStatus",
     "ContinuingEducation", "CorrectionStatus", "Document", "DocumentKind", "ElectronicCertificate", "Employer",
     "EmployerKind", "ExamRecord",
     "IdType", "IdentityCorrection", "Notice", "OutboxMessage", "OutboxState", "PasswordResetToken", "Person",

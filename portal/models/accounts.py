@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..clock import utcnow
 from ..extensions import db
+from .applications import ApplicationKind
 from .base import UTCDateTime
 
 
@@ -39,7 +40,10 @@ class Notice(db.Model):
         """The notice in the reader's language (Chinese unless they switched to English)."""
         if self.params is None:
             return self.message
-        return gettext(self.message, **self.params)
+        params = dict(self.params)
+        if params.get("kind") in ApplicationKind.__members__.values():  # a kind's code, in the reader's language
+            params["kind"] = str(ApplicationKind(params["kind"]).label)
+        return gettext(self.message, **params)
 
 
 class PasswordResetToken(db.Model):

@@ -17,22 +17,40 @@ from .workflow import OPEN_STATUSES, ApplicationStatus, status_in_sql
 
 
 class ApplicationKind(enum.StrEnum):
+    """申请类型. What each kind asks, checks and does is in ``portal.services.registration.kinds``."""
+
     INITIAL = "initial"
+    LATE_INITIAL = "late_initial"
     RENEWAL = "renewal"
     CHANGE = "change"
     REREGISTRATION = "reregistration"
+    CANCELLATION = "cancellation"
 
     @property
     def label(self):
         return {
             "initial": _l("初始注册"),
+            "late_initial": _l("逾期初始注册"),
             "renewal": _l("延续注册"),
             "change": _l("变更注册"),
             "reregistration": _l("重新注册"),
+            "cancellation": _l("注销注册"),
         }[self.value]
 
+    @property
+    def text(self) -> str:
+        """The Chinese label, for snapshots, notices' parameters and audit summaries (stored, not translated)."""
+        return {"initial": "初始注册", "late_initial": "逾期初始注册", "renewal": "延续注册", "change": "变更注册",
+                "reregistration": "重新注册", "cancellation": "注销注册"}[self.value]
 
-_OPEN_SQL = status_in_sql(OPEN_STATUSES)
+    @classmethod
+    def choices(cls) -> list[tuple[str, object]]:
+        return [(member.value, member.label) for member in cls]
+
+
+# A registration body's 注销 filed for a person (``filed_by_id``) stands beside the person's own open application.
+_OPEN_SQL = sa.text(f"{status_in_sql(OPEN_STATUSES).text} AND filed_by_id IS NULL")
+_FILED_OPEN_SQL = sa.text(f"{status_in_sql(OPEN_STATUSES).text} AND filed_by_id IS NOT NULL")
 _SUBMITTED_SQL = sa.text("submitted_at IS NOT NULL")
 
 
@@ -47,6 +65,15 @@ class Application(TimestampMixin, db.Model):
             postgresql_where=_OPEN_SQL,
             sqlite_where=_OPEN_SQL,
         ),
+        # At most one pending 注销 filed by a body per person.
+        sa.Index(
+            "uq_applications_filed_open_person",
+            "person_id",
+            unique=True,
+            postgresql_where=_FILED_OPEN_SQL,
+            sqlite_where=_FILED_OPEN_SQL,
+        ),
+        sa.Index("ix_applications_kind_status", "kind", "status"),
         # A body's review queue: by status, newest submissions first.
         sa.Index("ix_applications_body_id_status_submitted_at", "body_id", "status", "submitted_at"),
         sa.Index("ix_applications_status_submitted_at", "status", "submitted_at"),
@@ -85,11 +112,25 @@ class Application(TimestampMixin, db.Model):
     #: alone, and cleared by every transition
     claimed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"), index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: 初始注册: the exam pass it rests on
+    exam_record_id: Mapped[int | None] = mapped_column(sa.ForeignKey("exam_records.id"), index=True)
+    #: a 注销 filed by a registration body (death and the other grounds): the reviewer who filed it
+    filed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    #: 「纸质材料已收到」: the body holds the signed and stamped paper form (instead of an uploaded scan)
+    paper_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paper_received_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
 
     person = relationship("Person")
     certificate = relationship("Certificate")
     body = relationship("Body")
     claimed_by = relationship("Staff", foreign_keys=[claimed_by_id])
+    filed_by = relationship("Staff", foreign_keys=[filed_by_id])
+    paper_received_by = relationship("Staff", foreign_keys=[paper_received_by_id])
+    exam_record = relationship("ExamRecord")
+    materials = relationship("ApplicationMaterial", back_populates="application",
+                             order_by="(ApplicationMaterial.item, ApplicationMaterial.position, "
+                                      "ApplicationMaterial.id)",
+                             cascade="all, delete-orphan", passive_deletes=True)
     events = relationship("ApplicationEvent", back_populates="application", order_by="ApplicationEvent.id")
 
     __mapper_args__ = {"version_id_col": version}
@@ -145,3 +186,34 @@ class WorkHistory(TimestampMixin, db.Model):
     duties: Mapped[str | None] = mapped_column(sa.String(500))  # 从事安全生产工作内容
 
     person = relationship("Person", back_populates="work_history")
+
+
+class ApplicationMaterial(db.Model):
+    """One uploaded file of an application's materials (申请材料): a page, a photo or a PDF of one checklist item.
+
+    The bytes live in the storage (``portal.services.storage``) under ``storage_key``, made by the portal; the
+    checklist items of each kind are in ``portal.services.registration.kinds``.
+    """
+
+    __tablename__ = "application_materials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    #: the checklist item (``signed_form``, ``qualification``, ``contract`` …)
+    item: Mapped[str] = mapped_column(sa.String(30))
+    #: order inside the item (pages or photos of one document)
+    position: Mapped[int] = mapped_column(default=0)
+    storage_key: Mapped[str] = mapped_column(sa.String(32))
+    thumbnail_key: Mapped[str | None] = mapped_column(sa.String(32))
+    content_type: Mapped[str] = mapped_column(sa.String(40))
+    size: Mapped[int]
+    pages: Mapped[int] = mapped_column(default=1)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: who uploaded it: the applicant, or a reviewer (a body's own note of a 注销 it files)
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    #: 退回 marked it to be replaced (the applicant replaces only these), with what is wrong
+    replace_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    replace_reason: Mapped[str | None] = mapped_column(sa.String(200))
+
+    application = relationship("Application", back_populates="materials")

@@ -94,3 +94,13 @@ class ElectronicCertificate(db.Model):
     valid_until: Mapped[date] = mapped_column(sa.Date)
 
     certificate = relationship("Certificate")
+
+
+class CertificateSequence(db.Model):
+    """The last 执业证 number handed out under a prefix (``ZA`` + year + province): one row per prefix, taken with
+    an UPDATE … RETURNING so two approvals at once never get the same number."""
+
+    __tablename__ = "certificate_sequences"
+
+    prefix: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)

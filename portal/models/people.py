@@ -111,3 +111,5 @@ class ExamRecord(db.Model):
     #: 资格证书编号
     qualification_no: Mapped[str] = mapped_column(sa.String(32), unique=True)
     category: Mapped[Category | None] = mapped_column(enum_column(Category))
+    #: the day the 资格证书 was issued; unknown for most imports (then taken as 1 January after ``exam_year``)
+    qualified_on: Mapped[date | None] = mapped_column(sa.Date)

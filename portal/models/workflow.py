@@ -11,7 +11,7 @@ entry here plus its service function.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -26,6 +26,7 @@ class ApplicationStatus(enum.StrEnum):
     APPROVED = "approved"
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
+    CLOSED = "closed"
 
     @property
     def label(self):
@@ -38,6 +39,7 @@ class ApplicationStatus(enum.StrEnum):
             "approved": _l("准予注册"),
             "refused": _l("不予注册"),
             "withdrawn": _l("已撤回"),
+            "closed": _l("已终止"),
         }[self.value]
 
     @property
@@ -77,53 +79,119 @@ class Transition:
     reason_label: object = None
     #: Bootstrap colour of the console button
     style: str = "primary"
+    #: the kinds of application (``ApplicationKind`` values) it applies to; None: every kind
+    kinds: frozenset[str] | None = None
+    #: offered as a button or action; False: only carried out as the effect of another decision
+    offered: bool = True
+    #: kind value → {"label": …, "notice": …, "done": …} replacing the defaults above for that kind;
+    #: ``"*"`` applies to every kind not named (延续注册 keeps the defaults)
+    wording: dict = field(default=None, hash=False, compare=False)
 
     @property
     def is_decision(self) -> bool:
         """A decision of a registration body or the center (recorded with the staff member, audited)."""
         return self.actor is not Actor.APPLICANT
 
+    def applies_to(self, kind) -> bool:
+        return self.kinds is None or str(kind) in self.kinds
+
+    def for_kind(self, kind) -> Transition:
+        """This transition worded for an application of ``kind`` (its button, notice and console message)."""
+        words = self.wording or {}
+        own = words.get(str(kind))
+        if own is None and str(kind) != "renewal":
+            own = words.get("*")
+        return replace(self, **own) if own else self
+
 
 _SUBMITTED = N_("您的延续注册申请（申请编号 %(number)s）已上报。请导出并打印延续注册申请表，"
                 "加盖聘用单位公章后，与其他申请材料一并报送%(body)s进行初审。")
 
+_SUBMITTED_UPLOAD = N_("您的%(kind)s申请（申请编号 %(number)s）已上报%(body)s。请在“历史记录”中导出申请表，签字并加盖"
+                      "聘用单位公章后扫描或拍照上传（也可将纸质申请表报送%(body)s）。")
+
+#: the other kinds' wording where it differs from 延续注册's (notices keep ``%(kind)s`` as a code, translated
+#: when shown)
+_ANY = {
+    "submit": {"*": {"notice": _SUBMITTED_UPLOAD}},
+    "withdraw": {"*": {"notice": N_("您已撤回%(kind)s申请（申请编号 %(number)s）。")}},
+    "initial_pass": {"*": {"notice": N_("您的%(kind)s申请（申请编号 %(number)s）已通过初审，"
+                                        "正在等待注册管理中心审批。")}},
+    "return": {"*": {"notice": N_("您的%(kind)s申请（申请编号 %(number)s）被退回修改，原因：%(reason)s"
+                                  "请登录系统修改后重新上报。")}},
+    "initial_reject": {"*": {"notice": N_("您的%(kind)s申请（申请编号 %(number)s）初审不通过，原因：%(reason)s")}},
+    "approve": {
+        "initial": {"label": _l("准予初始注册"), "done": _l("已准予初始注册，执业证已签发。"),
+                    "notice": N_("您的%(kind)s申请（申请编号 %(number)s）已准予注册，执业证编号 %(certificate)s，"
+                                 "有效期至 %(until)s。")},
+        "late_initial": {"label": _l("准予初始注册"), "done": _l("已准予初始注册，执业证已签发。"),
+                         "notice": N_("您的%(kind)s申请（申请编号 %(number)s）已准予注册，执业证编号 %(certificate)s，"
+                                      "有效期至 %(until)s。")},
+        "reregistration": {"label": _l("准予重新注册"), "done": _l("已准予重新注册，执业证已签发。"),
+                           "notice": N_("您的%(kind)s申请（申请编号 %(number)s）已准予注册，执业证编号 "
+                                        "%(certificate)s，有效期至 %(until)s。")},
+        "change": {"label": _l("准予变更注册"), "done": _l("已准予变更注册，执业证信息已变更。"),
+                   "notice": N_("您的%(kind)s申请（申请编号 %(number)s）已准予变更，执业证编号和有效期不变。")},
+        "cancellation": {"label": _l("确认注销"), "done": _l("已确认注销，执业证已注销。"),
+                         "notice": N_("您的执业证（编号 %(certificate)s）已注销（申请编号 %(number)s）。")},
+    },
+    "refuse": {
+        "*": {"notice": N_("您的%(kind)s申请（申请编号 %(number)s）不予注册，原因：%(reason)s")},
+        "cancellation": {"label": _l("不予注销"), "done": _l("已作出不予注销的决定。"),
+                         "notice": N_("注销注册申请（申请编号 %(number)s）未获确认，原因：%(reason)s")},
+    },
+}
+
 TRANSITIONS: tuple[Transition, ...] = (
     Transition("submit", frozenset({S.DRAFT}), S.SUBMITTED, Actor.APPLICANT, _l("上报"), notice=_SUBMITTED,
-               mail=True),
+               mail=True, wording=_ANY["submit"]),
     Transition("resubmit", frozenset({S.RETURNED}), S.SUBMITTED, Actor.APPLICANT, _l("重新上报"), notice=_SUBMITTED,
-               mail=True),
+               mail=True, wording=_ANY["submit"]),
     Transition(
         "withdraw", frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED}), S.WITHDRAWN, Actor.APPLICANT, _l("撤回"),
-        notice=N_("您已撤回延续注册申请（申请编号 %(number)s）。"), mail=True),
+        notice=N_("您已撤回延续注册申请（申请编号 %(number)s）。"), mail=True, wording=_ANY["withdraw"]),
+    Transition(
+        # a registration body files a 注销 for a person of its own (death and the other grounds): 初审 is the
+        # body's own, the center confirms
+        "file_cancellation", frozenset({S.DRAFT}), S.INITIAL_PASSED, Actor.REVIEWER, _l("报注册管理中心确认注销"),
+        kinds=frozenset({"cancellation"}), offered=False, done=_l("已办理注销，报注册管理中心确认。")),
     Transition(
         "initial_pass", frozenset({S.SUBMITTED}), S.INITIAL_PASSED, Actor.REVIEWER, _l("初审通过"),
         notice=N_("您的延续注册申请（申请编号 %(number)s）已通过初审，正在等待注册管理中心审批。"), mail=True,
-        done=_l("已初审通过，申请已转注册管理中心审批。"), style="success"),
+        done=_l("已初审通过，申请已转注册管理中心审批。"), style="success", wording=_ANY["initial_pass"]),
     Transition(
         "return", frozenset({S.SUBMITTED}), S.RETURNED, Actor.REVIEWER, _l("退回修改"), reason_required=True,
         notice=N_("您的延续注册申请（申请编号 %(number)s）被退回修改，原因：%(reason)s请登录系统修改后重新上报。"),
         mail=True, done=_l("已退回申请人修改，退回原因已显示在申请人的个人页面。"),
-        reason_label=_l("退回原因（需要补正的全部内容）"), style="warning"),
+        reason_label=_l("退回原因（需要补正的全部内容）"), style="warning", wording=_ANY["return"]),
     Transition(
         "initial_reject", frozenset({S.SUBMITTED}), S.INITIAL_REJECTED, Actor.REVIEWER, _l("初审不通过"),
         reason_required=True, notice=N_("您的延续注册申请（申请编号 %(number)s）初审不通过，原因：%(reason)s"),
-        mail=True, done=_l("已作出初审不通过的决定。"), reason_label=_l("初审不通过的理由"), style="danger"),
+        mail=True, done=_l("已作出初审不通过的决定。"), reason_label=_l("初审不通过的理由"), style="danger",
+        wording=_ANY["initial_reject"]),
     Transition(
         "approve", frozenset({S.INITIAL_PASSED}), S.APPROVED, Actor.CENTRAL, _l("准予延续注册"),
         notice=N_("您的延续注册申请（申请编号 %(number)s）已准予延续注册，执业证有效期延续至 %(until)s。"), mail=True,
-        done=_l("已准予延续注册，执业证有效期已延续。"), style="success"),
+        done=_l("已准予延续注册，执业证有效期已延续。"), style="success", wording=_ANY["approve"]),
     Transition(
         "refuse", frozenset({S.INITIAL_PASSED}), S.REFUSED, Actor.CENTRAL, _l("不予注册"), reason_required=True,
         notice=N_("您的延续注册申请（申请编号 %(number)s）不予注册，原因：%(reason)s"), mail=True,
-        done=_l("已作出不予注册的决定。"), reason_label=_l("不予注册的理由"), style="danger"),
+        done=_l("已作出不予注册的决定。"), reason_label=_l("不予注册的理由"), style="danger", wording=_ANY["refuse"]),
+    Transition(
+        # the approved 注销 of a registration ends the person's other open applications
+        "close", frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED, S.INITIAL_PASSED}), S.CLOSED, Actor.CENTRAL,
+        _l("终止办理"), offered=False,
+        notice=N_("因您的注册已注销，您的%(kind)s申请（申请编号 %(number)s）已终止办理。")),
 )
 
 TRANSITIONS_BY_NAME = {transition.name: transition for transition in TRANSITIONS}
 
 
-def transitions_from(status: ApplicationStatus) -> list[Transition]:
-    """The transitions that leave ``status``, in table order."""
-    return [t for t in TRANSITIONS if status in t.sources]
+def transitions_from(status: ApplicationStatus, kind=None) -> list[Transition]:
+    """The transitions that leave ``status`` (for an application of ``kind``, worded for it), in table order."""
+    if kind is None:
+        return [t for t in TRANSITIONS if status in t.sources]
+    return [t.for_kind(kind) for t in TRANSITIONS if status in t.sources and t.applies_to(kind)]
 
 
 def _sources(*names: str) -> frozenset[ApplicationStatus]:
@@ -152,7 +220,7 @@ def path_to(status: ApplicationStatus, start: ApplicationStatus = S.DRAFT) -> li
     frontier = [start]
     while frontier and status not in paths:
         current = frontier.pop(0)
-        for transition in transitions_from(current):
+        for transition in (t for t in transitions_from(current) if t.offered and t.kinds is None):
             if transition.target not in paths:
                 paths[transition.target] = [*paths[current], transition]
                 frontier.append(transition.target)

@@ -115,7 +115,8 @@ def load_demo_data(today: date | None = None) -> list[DemoLogin]:
         staff[code] = create_staff(username, role, DEMO_STAFF_PASSWORD, body_code=code, name=name)
         logins.append(DemoLogin(f"控制台：{name}", "用户名", username, DEMO_STAFF_PASSWORD))
 
-    for offset, status in enumerate(ApplicationStatus, start=20):
+    # 已终止 only follows an approved 注销 of the person's registration (shown with the other kinds)
+    for offset, status in enumerate((s for s in ApplicationStatus if s is not ApplicationStatus.CLOSED), start=20):
         body = "110000" if offset % 2 else "210000"
         applicant = person(f"申请状态：{status.label}", f"演示{status.label}",
                            date(1972, 1, 1) + timedelta(days=offset), offset * 2 + 1,

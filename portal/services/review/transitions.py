@@ -22,7 +22,15 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ...clock import local_date
 from ...extensions import db
-from ...models import Application, ApplicationEvent, ApplicationStatus, CertificateStatus, Person, Staff
+from ...models import (
+    Application,
+    ApplicationEvent,
+    ApplicationKind,
+    ApplicationStatus,
+    CertificateStatus,
+    Person,
+    Staff,
+)
 from ...models.workflow import TRANSITIONS_BY_NAME, WITHDRAWABLE_STATUSES, Actor, Transition, transitions_from
 from ..certificates import issue as issue_certificate
 from ..documents.snapshot import ApplicationSnapshot
@@ -76,8 +84,8 @@ def available(application: Application, *, person: Person | None = None,
               staff: Staff | None = None) -> list[Transition]:
     """The transitions this person or staff member may take on the application now, in table order: the
     console's decision buttons and the applicant's actions."""
-    return [transition for transition in transitions_from(application.status)
-            if may_take(transition, application, person=person, staff=staff)]
+    return [transition for transition in transitions_from(application.status, application.kind)
+            if transition.offered and may_take(transition, application, person=person, staff=staff)]
 
 
 def is_withdrawable(application: Application) -> bool:
@@ -144,12 +152,35 @@ def initial_reject(application: Application, staff: Staff, reason: str, now: dat
 # --- central transitions (审批, the management center) --------------------------------------------
 
 
+@carries_out("file_cancellation")
+def file_cancellation(application: Application, staff: Staff, snapshot: dict, now: datetime) -> Application:
+    """A registration body files a 注销 for a person of its own (death and the other grounds): numbered and
+    frozen like a 上报, and 初审 is the body's own, so it goes to the management center to confirm."""
+    _check(TRANSITIONS_BY_NAME["file_cancellation"], application, staff=staff)
+    if application.number is None:
+        application.number = application_number(application, local_date(now))
+    application.snapshot = snapshot
+    application.submitted_at = now
+    return _take("file_cancellation", application, now, staff=staff)
+
+
+@carries_out("close")
+def close(application: Application, staff: Staff, now: datetime) -> Application:
+    """终止办理: an open application of a person whose registration the center has just cancelled."""
+    return _take("close", application, now, staff=staff)
+
+
 @carries_out("approve")
 def approve(application: Application, staff: Staff, now: datetime, *,
             period_years: int | None = None) -> Application:
-    """准予延续注册: central staff approve an application that passed 初审; the certificate's validity is
-    extended by the registration period (``REGISTRATION_PERIOD_YEARS``) counted from its old expiry date."""
+    """准予: central staff approve an application that passed 初审. 延续注册 extends the certificate's validity by
+    the registration period (``REGISTRATION_PERIOD_YEARS``) counted from its old expiry date; the other kinds'
+    effects are in ``portal.services.registration.effects``."""
     _check(TRANSITIONS_BY_NAME["approve"], application, staff=staff)
+    if application.kind is not ApplicationKind.RENEWAL:
+        from ..registration import effects  # effects build on this module
+
+        return effects.approve(application, staff, now)
     certificate = application.certificate
     if certificate is None:
         raise DomainError(_l("该申请没有关联的执业证，无法准予延续注册。"))
@@ -174,7 +205,7 @@ def refuse(application: Application, staff: Staff, reason: str, now: datetime) -
 def perform(name: str, application: Application, staff: Staff, now: datetime, reason: str | None = None):
     """Carry out the staff decision ``name`` through its function (the console's one entry point)."""
     transition = TRANSITIONS_BY_NAME.get(name)
-    if transition is None or not transition.is_decision:
+    if transition is None or not transition.is_decision or not transition.offered:
         raise DomainError(_l("未知的审核操作。"))
     function = FUNCTIONS[name]
     if transition.reason_required:
@@ -199,6 +230,8 @@ _WRONG_STATUS = {
 def _check(transition: Transition, application: Application, *, person: Person | None = None,
            staff: Staff | None = None) -> None:
     """The table's guard: the right actor, then a status the transition leaves from."""
+    if not transition.applies_to(application.kind):
+        raise DomainError(_l("该类申请不能进行此操作。"))
     if not may_take(transition, application, person=person, staff=staff):
         raise DomainError(_WRONG_ACTOR[transition.actor])
     if application.status not in transition.sources:
@@ -207,12 +240,17 @@ def _check(transition: Transition, application: Application, *, person: Person |
                                 status=application.status.label))
 
 
+def take(name: str, application: Application, now: datetime, **kwargs) -> Application:
+    """Take transition ``name`` (for the kinds' effects, which add their own changes around it)."""
+    return _take(name, application, now, **kwargs)
+
+
 def _take(name: str, application: Application, now: datetime, *, person: Person | None = None,
           staff: Staff | None = None, reason: str | None = None, audit_data: dict | None = None,
           **notice_params) -> Application:
     """Take transition ``name``: guard, status, the current reason, history row, audit row (staff decisions) and
     the applicant's notice; flush. A concurrent change becomes ConcurrentChange."""
-    transition = TRANSITIONS_BY_NAME[name]
+    transition = TRANSITIONS_BY_NAME[name].for_kind(application.kind)
     _check(transition, application, person=person, staff=staff)
     reason = _required_reason(reason) if transition.reason_required else None
     from_status = application.status
@@ -244,6 +282,8 @@ def _take(name: str, application: Application, now: datetime, *, person: Person 
     if transition.notice and application.number:
         if reason is not None:
             notice_params["reason"] = _sentence(reason)
+        if transition.notice is not TRANSITIONS_BY_NAME[name].notice:  # the kind's own wording names the kind
+            notice_params.setdefault("kind", application.kind.value)
         notify(application.person, transition.target.value, transition.notice, application,
                number=application.number, **notice_params)
     if transition.mail and application.number:  # the mail mirrors the notice, in the same transaction (outbox)
