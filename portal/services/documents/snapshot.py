@@ -113,6 +113,56 @@ class WorkRow(_Part):
 
 
 @dataclass(frozen=True)
+class ExamPart(_Part):
+    """The exam pass an 初始 / 逾期初始 / 重新注册 rests on (资格证书)."""
+
+    qualification_no: str = ""  #: 资格证书编号 (管理号)
+    exam_year: str = ""
+    qualified_on: str = ""  #: ISO date of the 资格证书
+    category: str = ""  #: 专业类别 of the exam, as printed
+
+
+@dataclass(frozen=True)
+class ChangePart(_Part):
+    """A 变更注册: what changes. The new employer is the snapshot's ``employer``."""
+
+    types: str = ""  #: "、"-joined Chinese list, e.g. "变更聘用单位、变更专业类别"
+    old_employer_name: str = ""
+    old_credit_code: str = ""
+    old_category: str = ""
+    new_category: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CancellationPart(_Part):
+    """A 注销注册: its reason (the holder's) or ground (the body's), and who filed it."""
+
+    reason: str = ""
+    ground: str = ""
+    filed_by: str = ""  #: "本人" or the filing body's name
+
+
+@dataclass(frozen=True)
+class MaterialRow:
+    """One line of the 附件清单: a checklist item and what was supplied for it."""
+
+    item_label: str = ""
+    count: int | str = ""
+    pages: int | str = ""
+
+    @classmethod
+    def from_json(cls, data: dict) -> MaterialRow:
+        return cls(item_label=_text(data.get("item_label")), count=data.get("count", ""),
+                   pages=data.get("pages", ""))
+
+
+def _rows(row_class, data) -> tuple:
+    """A list of row mappings; anything else (missing, junk) reads as no rows."""
+    return tuple(row_class.from_json(row) for row in data if isinstance(row, dict)) if isinstance(data, list) else ()
+
+
+@dataclass(frozen=True)
 class ApplicationSnapshot:
     kind: str = ""  #: ApplicationKind value
     date: str = ""  #: the registry's date of 上报 (填表日期)
@@ -122,6 +172,10 @@ class ApplicationSnapshot:
     body: BodyPart = field(default_factory=BodyPart)
     education: Education = field(default_factory=Education)
     work: tuple[WorkRow, ...] = ()
+    exam: ExamPart = field(default_factory=ExamPart)  #: initial, late_initial, reregistration
+    change: ChangePart = field(default_factory=ChangePart)  #: change
+    cancellation: CancellationPart = field(default_factory=CancellationPart)  #: cancellation
+    materials: tuple[MaterialRow, ...] = ()  #: the 附件清单
 
     @classmethod
     def from_json(cls, data: dict | None) -> ApplicationSnapshot:
@@ -132,11 +186,16 @@ class ApplicationSnapshot:
                    employer=EmployerPart.from_json(data.get("employer")),
                    body=BodyPart.from_json(data.get("body")),
                    education=Education.from_json(data.get("education")),
-                   work=tuple(WorkRow.from_json(row) for row in data.get("work", []) if isinstance(row, dict)))
+                   work=_rows(WorkRow, data.get("work")),
+                   exam=ExamPart.from_json(data.get("exam")),
+                   change=ChangePart.from_json(data.get("change")),
+                   cancellation=CancellationPart.from_json(data.get("cancellation")),
+                   materials=_rows(MaterialRow, data.get("materials")))
 
     def to_json(self) -> dict:
         """The JSON stored in ``Application.snapshot``."""
         data = asdict(self)
         data["work"] = list(data["work"])
+        data["materials"] = list(data["materials"])
         data["education"]["entries"] = list(data["education"]["entries"])
         return data
