@@ -55,6 +55,16 @@ class Config:
     RENEWAL_WINDOW_MONTHS = 3
     CE_HOURS_REQUIRED = 48
     AGE_LIMIT = 70
+    # The life cycle's settings (RULES.md: figures marked *setting*)
+    INITIAL_REGISTRATION_YEARS = 5  #: 初始注册 within this many years of the 资格证书 date, later 逾期初始注册
+    INITIAL_LEGACY_QUALIFIED_BEFORE = "2019-03-01"  #: 资格证书 from before this day …
+    INITIAL_LEGACY_DEADLINE = "2024-03-01"  #: … had until this day for 初始注册
+    LATE_INITIAL_CE_HOURS = 48  #: 逾期初始注册: 继续教育 学时 within the last REREGISTRATION_CE_YEARS years
+    REREGISTRATION_CE_HOURS = 48  #: 重新注册: 继续教育 学时 …
+    REREGISTRATION_CE_YEARS = 5  #: … within this many years before the application
+    REVOCATION_BAN_YEARS = 5  #: a registration 撤销 for improper means: no new registration for this many years
+    CATEGORY_CHANGE_REGISTERED_BEFORE = "2019-03-01"  #: 变更专业类别: once, for holders registered before this day
+    CERTIFICATE_NUMBER_PREFIX = "ZA"  #: 执业证编号: prefix + year + 2-digit province + 6-digit sequence
     IDLE_TIMEOUT_MINUTES = 30
     IDLE_WARNING_MINUTES = 5  #: the page warns this long before the idle logout (「即将因长时间未操作自动退出」)
     LOGIN_MAX_FAILURES = 5
