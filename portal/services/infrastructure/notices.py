@@ -15,12 +15,13 @@ def N_(message: str) -> str:  # noqa: N802 - the customary name of gettext's no-
     return message
 
 
-def notify(person, kind: str, message: str, application=None, **params) -> Notice:
-    """Add a notice to the person's 公告信息 panel (``kind``: submitted, returned, approved, identity_corrected …).
+def notify(person, notice_kind: str, message: str, application=None, /, **params) -> Notice:
+    """Add a notice to the person's 公告信息 panel (``notice_kind``: submitted, returned, approved,
+    identity_corrected …).
 
     ``message`` is a msgid marked with ``N_`` and ``params`` fill its ``%(name)s`` placeholders.
     """
-    notice = Notice(person_id=person.id, kind=kind, message=message, params={k: str(v) for k, v in params.items()},
+    notice = Notice(person_id=person.id, kind=notice_kind, message=message, params={k: str(v) for k, v in params.items()},
                     application_id=application.id if application is not None else None)
     db.session.add(notice)
     db.session.flush()
