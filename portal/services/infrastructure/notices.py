@@ -21,7 +21,8 @@ def notify(person, notice_kind: str, message: str, application=None, /, **params
 
     ``message`` is a msgid marked with ``N_`` and ``params`` fill its ``%(name)s`` placeholders.
     """
-    notice = Notice(person_id=person.id, kind=notice_kind, message=message, params={k: str(v) for k, v in params.items()},
+    notice = Notice(person_id=person.id, kind=notice_kind, message=message,
+                    params={k: str(v) for k, v in params.items()},
                     application_id=application.id if application is not None else None)
     db.session.add(notice)
     db.session.flush()
