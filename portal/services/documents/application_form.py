@@ -1,5 +1,7 @@
-"""The 延续注册申请表 (guide 一.8–一.9): one view model built from an application's snapshot, shown by the
-preview page and printed as PDF from the same partial (``applicant/renewal/_form.html``), so preview == print.
+"""The 申请表 of every kind (延续注册: guide 一.8–一.9): one view model built from an application's snapshot, shown
+by the preview page and printed as PDF from the same partial, so preview == print. The partial is chosen by the
+snapshot's kind (``KIND_FORMS``): 延续注册 ``applicant/renewal/_form.html``, the other kinds ``pdf/kinds/*.html``;
+a snapshot without a kind prints as 延续注册 (the forms from before the other kinds).
 
 The form is an official document handed to a registration body: it is always rendered in Chinese, whatever
 language the applicant's interface is in. A snapshot may be partial (demonstration data, older forms): every
@@ -8,7 +10,7 @@ value falls back to an empty string.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date
 
 from flask import render_template
@@ -23,6 +25,30 @@ FORM_PARTIAL = "applicant/renewal/_form.html"
 PDF_TEMPLATE = "pdf/application_form.html"
 #: blank rows printed when a table is empty, so the applicant can write by hand if needed
 BLANK_ROWS = 2
+#: blank rows of an empty 附件清单
+MATERIAL_BLANK_ROWS = 2
+
+
+@dataclass(frozen=True)
+class KindForm:
+    partial: str  #: the form's partial, shared by the preview and the PDF
+    title: str  #: the official title (Chinese only)
+
+
+KIND_FORMS = {
+    "renewal": KindForm(FORM_PARTIAL, "注册安全工程师延续注册申请表"),
+    "initial": KindForm("pdf/kinds/initial.html", "注册安全工程师初始注册申请表"),
+    "late_initial": KindForm("pdf/kinds/initial.html", "注册安全工程师初始注册申请表"),
+    "change": KindForm("pdf/kinds/change.html", "注册安全工程师变更注册申请表"),
+    "reregistration": KindForm("pdf/kinds/reregistration.html", "注册安全工程师重新注册申请表"),
+    "cancellation": KindForm("pdf/kinds/cancellation.html", "注册安全工程师注销注册申请表"),
+}
+
+#: 变更事项 as printed (checkboxes), each with how a ``ChangePart.types`` entry is recognised
+CHANGE_TYPES = (("employer", "变更聘用单位"), ("category", "变更专业类别"), ("employer_name", "聘用单位名称变更"))
+#: 注销 reasons of the holder and grounds of a registration body (the labels of registration.kinds)
+CANCELLATION_REASONS = ("退休", "离职", "不再从事安全生产工作", "其他")
+CANCELLATION_GROUNDS = ("死亡", "丧失民事行为能力", "注册被撤销", "注册被吊销", "受到刑事处罚", "聘用单位申请注销", "其他")
 
 
 def _date(value: str | None) -> str:
@@ -42,6 +68,46 @@ def _period(start: str | None, end: str | None, open_end: str = "至今") -> str
 
 def _short(value: str | None) -> str:
     return (value or "").replace("-", ".")
+
+
+def kind_form(kind: str | None) -> KindForm:
+    """The form of a kind; an unknown or missing kind prints as 延续注册."""
+    return KIND_FORMS.get(kind or "", KIND_FORMS["renewal"])
+
+
+def _change_type(entry: str) -> str:
+    if "名称" in entry:
+        return "employer_name"
+    if "类别" in entry:
+        return "category"
+    return "employer" if "单位" in entry else ""
+
+
+def _marks(labels: tuple[str, ...], value: str) -> list[dict]:
+    """Checkboxes: the label the value starts with is marked (a free text after 其他 stays in the value)."""
+    found = next((label for label in labels if value.startswith(label)), "其他" if value else "")
+    return [{"label": label, "checked": label == found} for label in labels]
+
+
+def _kind_parts(snapshot: ApplicationSnapshot) -> dict:
+    """What the forms of the other kinds print besides the renewal form's parts."""
+    exam, change, cancellation = snapshot.exam, snapshot.change, snapshot.cancellation
+    entries = [entry.strip() for entry in change.types.split("、") if entry.strip()]
+    chosen = {_change_type(entry) for entry in entries}
+    by_body = bool(cancellation.filed_by) and cancellation.filed_by != "本人"
+    materials = [{"index": index, "item_label": row.item_label, "count": row.count, "pages": row.pages}
+                 for index, row in enumerate(snapshot.materials, start=1)]
+    return {
+        "late": snapshot.kind == "late_initial",
+        "exam": {**asdict(exam), "qualified_on": _date(exam.qualified_on)},
+        "change": {**asdict(change), "marks": [{"label": label, "checked": code in chosen}
+                                               for code, label in CHANGE_TYPES]},
+        "cancellation": {**asdict(cancellation), "by_body": by_body,
+                         "reasons": _marks(CANCELLATION_REASONS, "" if by_body else cancellation.reason),
+                         "grounds": _marks(CANCELLATION_GROUNDS, cancellation.ground if by_body else "")},
+        "materials": materials,
+        "materials_blank_rows": 0 if materials else MATERIAL_BLANK_ROWS,
+    }
 
 
 def form_context(snapshot: ApplicationSnapshot | dict | None, number: str | None) -> dict:
@@ -69,6 +135,8 @@ def form_context(snapshot: ApplicationSnapshot | dict | None, number: str | None
         for row in snapshot.work
     ]
     return {
+        "kind": snapshot.kind or "renewal",
+        "title": kind_form(snapshot.kind).title,
         "number": number or "",
         "date": _date(snapshot.date),
         "person": {**asdict(person), "birth_date": _date(person.birth_date)},
@@ -90,13 +158,15 @@ def form_context(snapshot: ApplicationSnapshot | dict | None, number: str | None
         },
         "work": work,
         "work_blank_rows": 0 if work else BLANK_ROWS,
+        **_kind_parts(snapshot),
     }
 
 
 def render_form_html(snapshot: ApplicationSnapshot | dict | None, number: str | None) -> Markup:
-    """The form as HTML for the preview page (in Chinese, as it prints)."""
+    """The form as HTML for the preview page (in Chinese, as it prints), the partial of the snapshot's kind."""
+    form = form_context(snapshot, number)
     with force_locale("zh"):
-        return Markup(render_template(FORM_PARTIAL, form=form_context(snapshot, number), for_pdf=False))  # noqa: S704
+        return Markup(render_template(kind_form(form["kind"]).partial, form=form, for_pdf=False))  # noqa: S704
 
 
 def render_application_pdf(application: Application) -> bytes:
@@ -107,5 +177,6 @@ def render_application_pdf(application: Application) -> bytes:
 
 def render_form_pdf(snapshot: ApplicationSnapshot | dict | None, number: str | None) -> bytes:
     """The form of ``snapshot`` as an A4 PDF (also used by the benchmark)."""
+    form = form_context(snapshot, number)
     with force_locale("zh"):
-        return render_pdf(PDF_TEMPLATE, form=form_context(snapshot, number), for_pdf=True)
+        return render_pdf(PDF_TEMPLATE, form=form, form_partial=kind_form(form["kind"]).partial, for_pdf=True)
