@@ -19,6 +19,7 @@ from portal.models import (
     CertificateStatus,
     ElectronicCertificate,
     Notice,
+    OutboxMessage,
     StaffRole,
 )
 from portal.services.errors import DomainError
@@ -73,6 +74,9 @@ def test_initial_approval_issues_a_numbered_certificate_valid_five_years(db, cen
     assert f"执业证编号 {certificate.number}" in notice.text and "初始注册" in notice.text
     actions = db.session.scalars(select(AuditLog.action).where(AuditLog.staff_id == central.id)).all()
     assert "application.approve" in actions and "certificate.issued" in actions
+    mail = db.session.scalars(select(OutboxMessage).where(OutboxMessage.person_id == person.id)).one()
+    assert mail.template == "application_approve_registration"
+    assert mail.params["certificate_number"] == certificate.number and mail.params["kind"] == "初始注册"
 
     # the next one in the same province and year takes the next number
     other = make_person(category=None)
@@ -136,6 +140,9 @@ def test_cancellation_revokes_and_closes_other_open_applications(db, central):
     notices = [n.text for n in db.session.scalars(select(Notice).where(Notice.person_id == person.id))]
     assert any("已终止办理" in text and "延续注册" in text for text in notices)
     assert any(f"执业证（编号 {certificate.number}）已注销" in text for text in notices)
+    assert any("辽宁" in text and "注销情形：死亡" in text for text in notices)  # the filing's notice
+    templates = db.session.scalars(select(OutboxMessage.template).where(OutboxMessage.person_id == person.id)).all()
+    assert sorted(templates) == ["application_approve_cancellation", "application_close"]
 
 
 def test_a_body_cannot_file_a_cancellation_for_another_bodys_person(db):

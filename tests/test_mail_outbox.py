@@ -147,7 +147,7 @@ def test_every_template_renders_a_subject_text_and_html(app):
     from pathlib import Path
 
     names = sorted(path.stem for path in (Path(app.root_path) / "templates" / "mail").glob("[!_]*.txt"))
-    assert len(names) == 15
+    assert len(names) == 20
     params = {"name": "王建国", "number": "YX202600000001", "kind": "延续注册", "when": "2026年11月27日 10:00",
               "body_name": "辽宁省应急管理厅", "body_address": "沈阳市", "body_phone": "024-1", "reason": "理由",
               "until": "2031年12月31日", "fields": "姓名", "how": "修改密码", "link": "http://x/r/abc", "minutes": 30,
@@ -161,7 +161,8 @@ def test_every_template_renders_a_subject_text_and_html(app):
             assert rendered.subject and "【注册安全工程师注册管理系统】" in rendered.subject, name
             assert "王建国" in rendered.text and "<html" in rendered.html, name
         english = sorted(path.stem for path in (Path(app.root_path) / "templates" / "mail" / "en").glob("[!_]*.txt"))
-        assert english == ["application_submit", "application_withdraw", "password_changed", "reset_link"]
+        assert english == ["application_submit", "application_submit_upload", "application_withdraw",
+                           "password_changed", "reset_link"]
         for name in english:
             rendered = outbox.render(name, {**params, "lang": "en"})
             assert rendered.subject.startswith("[Registered Safety Engineer Registration]"), name

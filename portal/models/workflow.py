@@ -154,7 +154,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         # a registration body files a 注销 for a person of its own (death and the other grounds): 初审 is the
         # body's own, the center confirms
         "file_cancellation", frozenset({S.DRAFT}), S.INITIAL_PASSED, Actor.REVIEWER, _l("报注册管理中心确认注销"),
-        kinds=frozenset({"cancellation"}), offered=False, done=_l("已办理注销，报注册管理中心确认。")),
+        kinds=frozenset({"cancellation"}), offered=False, done=_l("已办理注销，报注册管理中心确认。"),
+        notice=N_("%(body)s已为您报请注销注册（申请编号 %(number)s），注销情形：%(ground)s，"
+                  "待注册管理中心确认。")),
     Transition(
         "initial_pass", frozenset({S.SUBMITTED}), S.INITIAL_PASSED, Actor.REVIEWER, _l("初审通过"),
         notice=N_("您的延续注册申请（申请编号 %(number)s）已通过初审，正在等待注册管理中心审批。"), mail=True,
@@ -180,7 +182,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         # the approved 注销 of a registration ends the person's other open applications
         "close", frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED, S.INITIAL_PASSED}), S.CLOSED, Actor.CENTRAL,
-        _l("终止办理"), offered=False,
+        _l("终止办理"), offered=False, mail=True,
         notice=N_("因您的注册已注销，您的%(kind)s申请（申请编号 %(number)s）已终止办理。")),
 )
 

@@ -22,6 +22,16 @@ TRANSITION_TEMPLATES = {
     "submit": "application_submit", "resubmit": "application_submit", "withdraw": "application_withdraw",
     "initial_pass": "application_initial_pass", "return": "application_return",
     "initial_reject": "application_initial_reject", "approve": "application_approve", "refuse": "application_refuse",
+    "close": "application_close",
+}
+#: a kind's own template where its mail says something else than 延续注册's: (transition, kind) → template
+KIND_TEMPLATES = {
+    **{(name, kind): "application_submit_upload" for name in ("submit", "resubmit")
+       for kind in ("initial", "late_initial", "change", "reregistration", "cancellation")},
+    **{("approve", kind): "application_approve_registration" for kind in ("initial", "late_initial",
+                                                                           "reregistration")},
+    ("approve", "change"): "application_approve_change",
+    ("approve", "cancellation"): "application_approve_cancellation",
 }
 
 
@@ -48,9 +58,11 @@ def mail_transition(application, name: str, now: datetime, reason: str | None = 
               "body_phone": (body.phone or "") if body else "", "reason": reason or "", "portal_url": portal_url()}
     if name == "approve" and application.certificate is not None:
         params["until"] = f"{application.certificate.valid_until:%Y年%m月%d日}"
+        params["certificate_number"] = application.certificate.number
     if TRANSITIONS_BY_NAME[name].actor is Actor.APPLICANT:
         params.update(reader_language())
-    mail_person(application.person, TRANSITION_TEMPLATES[name], **params)
+    template = KIND_TEMPLATES.get((name, application.kind.value), TRANSITION_TEMPLATES[name])
+    mail_person(application.person, template, **params)
 
 
 def mail_identity_corrected(person, fields: str) -> None:

@@ -129,7 +129,7 @@ def _initial(application: Application, staff: Staff, now: datetime) -> Applicati
     _register_employment(application, certificate, data)
     person.category = category
     db.session.flush()
-    application.certificate_id = certificate.id
+    application.certificate = certificate
     return _grant(application, staff, now, certificate, {"certificate": certificate.number,
                                                          "valid_until": valid_until.isoformat()})
 
@@ -144,7 +144,7 @@ def _reregistration(application: Application, staff: Staff, now: datetime) -> Ap
     certificate.valid_from, certificate.valid_until = _period(local_date(now))
     certificate.status = CertificateStatus.VALID
     _register_employment(application, certificate, _employer_data(application))
-    application.certificate_id = certificate.id
+    application.certificate = certificate
     return _grant(application, staff, now, certificate, {
         "certificate": certificate.number, "status": [old["status"], "valid"],
         "valid_from": [old["valid_from"], certificate.valid_from.isoformat()],

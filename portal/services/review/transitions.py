@@ -132,7 +132,14 @@ def withdraw(application: Application, person: Person, now: datetime) -> Applica
 
 @carries_out("initial_pass")
 def initial_pass(application: Application, staff: Staff, now: datetime) -> Application:
-    """初审通过: the body's reviewer passes a submitted application on to the management center for 审批."""
+    """初审通过: the body's reviewer passes a submitted application on to the management center for 审批 — once
+    the signed and stamped 申请表 is uploaded or 「纸质材料已收到」 (``registration.materials``)."""
+    from ..registration.materials import ready_for_initial_pass
+
+    _check(TRANSITIONS_BY_NAME["initial_pass"], application, staff=staff)
+    problem = ready_for_initial_pass(application)
+    if problem is not None:
+        raise DomainError(problem)
     return _take("initial_pass", application, now, staff=staff)
 
 
@@ -161,7 +168,9 @@ def file_cancellation(application: Application, staff: Staff, snapshot: dict, no
         application.number = application_number(application, local_date(now))
     application.snapshot = snapshot
     application.submitted_at = now
-    return _take("file_cancellation", application, now, staff=staff)
+    body = staff.body
+    return _take("file_cancellation", application, now, staff=staff, body=body.name if body else "",
+                 ground=(snapshot.get("cancellation") or {}).get("ground", ""))
 
 
 @carries_out("close")
@@ -282,7 +291,7 @@ def _take(name: str, application: Application, now: datetime, *, person: Person 
     if transition.notice and application.number:
         if reason is not None:
             notice_params["reason"] = _sentence(reason)
-        if transition.notice is not TRANSITIONS_BY_NAME[name].notice:  # the kind's own wording names the kind
+        if "%(kind)s" in transition.notice:  # the kind's code, translated when the notice is shown
             notice_params.setdefault("kind", application.kind.value)
         notify(application.person, transition.target.value, transition.notice, application,
                number=application.number, **notice_params)
