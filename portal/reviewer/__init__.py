@@ -45,6 +45,7 @@ def init_console(app: Flask) -> None:
         ReturnChecklistItem,
         Staff,
     )
+    from ..services.review import kind_facts
     from ..services.review.deadlines import deadlines_for
     from .applications import ApplicationView, QueueLink
     from .auth import StaffAuthView
@@ -103,6 +104,8 @@ def init_console(app: Flask) -> None:
     home.applications = applications
     app.add_template_global(deadlines_for, "application_deadlines")  # the detail page's 法定期限
     home.corrections = corrections
+    app.add_template_global(kind_facts.facts, "application_kind_facts")  # the detail page's 申请事项
+    app.add_template_global(kind_facts.masked_holder, "masked_exam_holder")
     app.extensions["reviewer_console"] = admin
     app.before_request(_refuse_nul_bytes)
 

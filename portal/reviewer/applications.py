@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ..clock import utcnow
 from ..extensions import db
-from ..models import Application, ApplicationStatus, Category
+from ..models import Application, ApplicationKind, ApplicationStatus, Category
 from ..models.workflow import TRANSITIONS_BY_NAME, Actor
 from ..services.review import deadlines, desk
 from ..services.review import exports as review_exports
@@ -118,6 +118,8 @@ class ApplicationView(ReviewerModelView):
         UrgencyFilter(Application.submitted_at),
         BodyFilter(Application.body_id),
         ClaimFilter(Application.claimed_by_id),
+        # last, so that the filters' URL arguments before it (bookmarked queues) keep their numbers
+        ChoiceFilter(Application.kind, _l("申请类型"), ApplicationKind.choices()),
     ]
     column_select_related_list = [Application.person, Application.body, Application.certificate]
     can_export = True
@@ -243,6 +245,7 @@ class ApplicationView(ReviewerModelView):
         staff = current_staff()
         form = DecisionForm(prefix=decision)
         application = self.get_one(form.id.data)
+        transition = transition.for_kind(application.kind)  # its button, confirmation and message for this kind
         if (transition.actor is Actor.CENTRAL) != staff.is_central:
             deny(application, f"{staff.username} 试图对申请 {application.number} 进行无权限的操作 {decision}", 403)
         if not form.validate():
