@@ -86,9 +86,9 @@ def assert_common(pages: list[str], title: str) -> str:
     """Title, number, person, employer, 附件清单 and the boxes of every form; the whole text is returned."""
     text = "".join(pages)
     assert pages[0].startswith(title)
-    for expected in ("申请编号：" + NUMBER, "李安全", "210102198506010027", "辽宁新能化工有限公司", "91210100MA0Y765432",
-                     "辽宁省应急管理厅", "附件清单", "材料名称", "聘用单位意见", "（聘用单位公章）", "注册机构初审意见",
-                     "注册管理中心审批意见", "（注册管理中心盖章）"):
+    for expected in ("申请编号：" + NUMBER, "李安全", "210102198506010027", "辽宁新能化工有限公司",
+                     "91210100MA0Y765432", "辽宁省应急管理厅", "附件清单", "材料名称", "聘用单位意见",
+                     "（聘用单位公章）", "注册机构初审意见", "注册管理中心审批意见", "（注册管理中心盖章）"):
         assert expected in text, expected
     for index, page in enumerate(pages, start=1):
         assert f"第{index}页，共{len(pages)}页" in page
@@ -125,8 +125,9 @@ def test_late_initial_form_is_the_initial_form_marked_late_with_its_education(ct
 
 
 def test_change_form(ctx, tmp_path):
-    change = ChangePart(types="变更聘用单位、变更专业类别", old_employer_name="沈阳旧化工厂", old_credit_code="91210100MA0Y000001",
-                        old_category="化工安全", new_category="其他安全（不包括消防安全）", reason="调入新单位")
+    change = ChangePart(types="变更聘用单位、变更专业类别", old_employer_name="沈阳旧化工厂",
+                        old_credit_code="91210100MA0Y000001", old_category="化工安全",
+                        new_category="其他安全（不包括消防安全）", reason="调入新单位")
     snapshot = kind_snapshot("change", certificate=CERTIFICATE, change=change,
                              materials=(MaterialRow("原聘用单位解聘证明或劳动合同终止证明", 1, 1),))
     pages = pdf_words(render_form_pdf(snapshot, NUMBER), tmp_path)
@@ -176,7 +177,8 @@ def test_preview_is_the_partial_of_the_kind_in_chinese(app):
         from flask import session
 
         session["lang"] = "en"
-        for kind, title in (("initial", "初始注册申请表"), ("late_initial", "■逾期初始注册"), ("change", "变更注册申请表"),
+        for kind, title in (("initial", "初始注册申请表"), ("late_initial", "■逾期初始注册"),
+                            ("change", "变更注册申请表"),
                             ("reregistration", "重新注册申请表"), ("cancellation", "注销注册申请表"),
                             ("renewal", "延续注册申请表"), ("", "延续注册申请表"), ("odd", "延续注册申请表")):
             html = str(render_form_html(kind_snapshot(kind), None))

@@ -48,7 +48,8 @@ KIND_FORMS = {
 CHANGE_TYPES = (("employer", "变更聘用单位"), ("category", "变更专业类别"), ("employer_name", "聘用单位名称变更"))
 #: 注销 reasons of the holder and grounds of a registration body (the labels of registration.kinds)
 CANCELLATION_REASONS = ("退休", "离职", "不再从事安全生产工作", "其他")
-CANCELLATION_GROUNDS = ("死亡", "丧失民事行为能力", "注册被撤销", "注册被吊销", "受到刑事处罚", "聘用单位申请注销", "其他")
+CANCELLATION_GROUNDS = ("死亡", "丧失民事行为能力", "注册被撤销", "注册被吊销", "受到刑事处罚", "聘用单位申请注销",
+                        "其他")
 
 
 def _date(value: str | None) -> str:
