@@ -332,3 +332,23 @@ def test_the_terminal_progress_bar_shows_rows_rate_and_time_left(capsys):
     assert "50%" in shown and "100%" in shown
     assert "20,000 行" in shown and "行/秒" in shown and "剩余 0:00" in shown
     assert shown.endswith("\n")
+
+
+def test_exam_records_may_carry_the_qualification_date_that_initial_registration_counts_from(db):
+    from portal.services.registration import kinds
+
+    number = make_resident_id("110105", date(1990, 5, 20), 9)
+    header = "name,id_type,id_number,exam_year,qualification_no,category,qualified_on\n"
+    with pytest.raises(ImportFailed) as failure:
+        import_csv("exam-records", f"{header}周杰,居民身份证,{number},2022,KS1,煤矿安全,2023-02-30\n".encode())
+    assert [str(error) for error in failure.value.errors] == [
+        "第2行 qualified_on：资格证书日期应为 YYYY-MM-DD 格式的有效日期"]
+    assert db.session.scalar(select(ExamRecord)) is None  # all or nothing
+    import_csv("exam-records", f"{header}周杰,居民身份证,{number},2022,KS1,煤矿安全,2023-03-15\n".encode())
+    record = db.session.scalar(select(ExamRecord))
+    assert record.qualified_on == date(2023, 3, 15)
+    assert kinds.initial_deadline(record, kinds.LifeCycleRules()) == date(2028, 3, 15)
+    # a later file without the column keeps the date
+    import_csv("exam-records", f"{header.rsplit(',', 1)[0]}\n周杰,居民身份证,{number},2022,KS1,煤矿安全\n".encode())
+    db.session.expire_all()
+    assert db.session.scalar(select(ExamRecord)).qualified_on == date(2023, 3, 15)

@@ -50,6 +50,8 @@ from ...validators import (
 )
 from ..infrastructure.audit import record
 
+#: columns a file may add at the end (older files without them stay valid): exam-records' 资格证书 date
+OPTIONAL_COLUMNS = {"exam-records": ["qualified_on"]}
 COLUMNS = {
     "bodies": ["code", "name", "kind", "province", "address", "phone", "fax", "email"],
     "exam-records": ["name", "id_type", "id_number", "exam_year", "qualification_no", "category"],
@@ -558,6 +560,8 @@ def _exam_record_checker() -> Callable[[_Row], dict]:
             "exam_year": row.parse("exam_year", year, message="考试年度应为2000年至今的四位年份"),
             "qualification_no": row.text("qualification_no", required=True, max_length=32),
             "category": category.value if category else None,
+            "qualified_on": row.parse("qualified_on", parsers.date, required=False,
+                                      message="资格证书日期应为 YYYY-MM-DD 格式的有效日期"),
         }
 
     return check
@@ -565,10 +569,12 @@ def _exam_record_checker() -> Callable[[_Row], dict]:
 
 def _merge_exam_records(staging: _Staging, source: str) -> None:
     staging.execute(
-        "INSERT INTO exam_records (name, id_type, id_number, exam_year, qualification_no, category) "  # noqa: S608
-        f"SELECT name, id_type, id_number, exam_year, qualification_no, category FROM {source} WHERE true "
-        "ON CONFLICT (qualification_no) DO UPDATE SET name = excluded.name, id_type = excluded.id_type, "
-        "id_number = excluded.id_number, exam_year = excluded.exam_year, category = excluded.category")
+        "INSERT INTO exam_records (name, id_type, id_number, exam_year, qualification_no, category, "  # noqa: S608
+        "qualified_on) "
+        f"SELECT name, id_type, id_number, exam_year, qualification_no, category, qualified_on FROM {source} "
+        "WHERE true ON CONFLICT (qualification_no) DO UPDATE SET name = excluded.name, id_type = excluded.id_type, "
+        "id_number = excluded.id_number, exam_year = excluded.exam_year, category = excluded.category, "
+        "qualified_on = COALESCE(excluded.qualified_on, exam_records.qualified_on)")
 
 
 # --- registered persons and their certificates ------------------------------------------------------------------
@@ -691,7 +697,7 @@ _SPECS: dict[str, _Spec] = {
         key="qualification_no",
         columns=[("name", sa.String(50)), ("id_type", sa.String(20)),
                  ("id_number", sa.String(32)), ("exam_year", sa.Integer),
-                 ("qualification_no", sa.String(32)), ("category", sa.String(20))],
+                 ("qualification_no", sa.String(32)), ("category", sa.String(20)), ("qualified_on", sa.Date)],
         checker=_exam_record_checker,
         count=lambda staging, source: _count_by_key(staging, source, "exam_records", "qualification_no"),
         merge=_merge_exam_records,
