@@ -190,3 +190,24 @@ def test_a_partial_snapshot_of_every_kind_prints(ctx):
     for kind in ("initial", "late_initial", "change", "reregistration", "cancellation"):
         assert "张三" in pdf_text(render_form_pdf({"kind": kind, "person": {"name": "张三"}}, None)), kind
     assert form_context({"kind": "change"}, None)["materials_blank_rows"] == 2
+
+
+@pytest.mark.parametrize(("template", "words"), [
+    ("initial_blank.html", ("注册安全工程师初始注册申请表", "申请类型：□初始注册□逾期初始注册", "资格证书管理号",
+                            "仅逾期初始注册填写", "继续教育证明（逾期初始注册）")),
+    ("change_blank.html", ("注册安全工程师变更注册申请表", "□变更聘用单位□变更专业类别□聘用单位名称变更",
+                           "变更前变更后", "原聘用单位解聘证明或劳动合同终止证明", "聘用单位意见（变更后）")),
+    ("reregistration_blank.html", ("注册安全工程师重新注册申请表", "原执业证编号", "原有效期", "资格证书管理号",
+                                   "继续教育证明")),
+    ("cancellation_blank.html", ("注册安全工程师注销注册申请表", "□本人申请□聘用单位申请□注册机构提出",
+                                 "□退休□离职□不再从事安全生产工作□其他", "□死亡□丧失民事行为能力", "注销理由证明材料")),
+])
+def test_the_blank_form_of_each_kind(ctx, tmp_path, template, words):
+    from portal.services.documents.pdf import render_pdf
+
+    pages = pdf_words(render_pdf(f"pdf/forms/{template}", title="空白表格"), tmp_path)
+    text = "".join(pages)
+    for expected in (*words, "附件清单", "聘用单位公章", "注册机构初审意见", "注册管理中心审批意见",
+                     "注册管理中心（盖章）"):
+        assert expected in text, expected
+    assert len(pages) == 2 and pages[1].endswith("第2页，共2页")
