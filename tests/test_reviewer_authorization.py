@@ -37,7 +37,7 @@ from tests.factories import login_as, make_application, make_certificate, make_p
 from tests.test_reviewer_helpers import BODY_A, BODY_B, audit_rows, csrf, post, text, world
 
 #: endpoints whose request names one record (query ``id``, a form ``id`` or a prefixed one)
-QUERY_ID = {"details_view", "edit_view", "pdf_view", "scan_view"}
+QUERY_ID = {"details_view", "edit_view", "pdf_view", "scan_view", "cancel_view"}
 FORM_ID = {"delete_view", "reset_password", "unlock", "apply", "refuse", "claim", "release", "retry_view"}
 #: actions reserved to central staff inside views reviewers may use
 CENTRAL_ACTIONS = {"reviewer_corrections.apply", "reviewer_corrections.refuse"}

@@ -17,6 +17,7 @@ from ..services.accounts.staff_accounts import lock_state, reset_applicant_passw
 from ..services.corrections import pending_for
 from ..services.review import queue as review_queue
 from ..validators import mask_id_number
+from .cancellation import CancellationActions, may_file_cancellation
 from .filters import BodyFilter
 from .forms import RecordForm
 from .gate import ChoiceFilter, ReviewerModelView, attempt, current_staff
@@ -35,7 +36,7 @@ def _lock_text(person: Person) -> str:
     return ""
 
 
-class PersonView(ReviewerModelView):
+class PersonView(CancellationActions, ReviewerModelView):
     """注册人员 of the body (central staff: everyone)."""
 
     column_list = ["name", "id_type", "id_number", "category", "body.name", "email", "lock"]
@@ -83,7 +84,8 @@ class PersonView(ReviewerModelView):
                            corrections=corrections, pending=pending_for(person),
                            lock=lock_state(person, utcnow(), _policy()),
                            form=RecordForm(formdata=None, id=person.id),
-                           temporary_password=temporary_password, return_url=url_for(".index_view"))
+                           temporary_password=temporary_password, return_url=url_for(".index_view"),
+                           may_cancel=may_file_cancellation(person, current_staff()))
 
     @expose("/reset-password/", methods=("POST",))
     def reset_password(self):
