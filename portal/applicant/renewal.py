@@ -1,7 +1,9 @@
-"""延续注册 (guide 一.3–一.9): the entry page and steps 1, 2, 5 and 6 of the wizard.
+"""延续注册 (guide 一.3–一.9): the entry page, and the steps every kind shares — 个人基本信息, 预览 and 上报 — plus
+延续注册's own 聘用单位信息 (the applicant chooses the body; the other kinds' employer step, with the routed body, is
+in ``apply``).
 
-Steps 3 (继续教育信息) and 4 (工作经历) are in ``renewal_records``; 历史记录, the application page, its PDF and
-撤回 in ``renewal_history``; the shared guard and navigator in ``renewal_wizard``.
+Steps 继续教育信息 and 工作经历 are in ``renewal_records``; 历史记录, the application page, its PDF and 撤回 in
+``renewal_history``; the shared guard, URLs and navigator in ``renewal_wizard``.
 """
 
 from __future__ import annotations
@@ -11,37 +13,39 @@ from flask import flash, redirect, render_template, request, url_for
 from ..clock import today, utcnow
 from ..services.documents.application_form import form_context, render_form_html
 from ..services.errors import DomainError
-from ..services.renewal import submission as renewal_submission
+from ..services.registration import submission
 from ..services.renewal import window, wizard
 from ..services.review.transitions import ConcurrentChange
 from ..transaction import rollback_only
 from . import bp
 from .renewal_forms import ActionForm, EmployerForm, PersonalForm, SubmitForm
 from .renewal_wizard import (
+    K,
     current_person,
+    index_url,
+    life_rules,
+    next_step_url,
     remember_step,
     render_step,
     restored_form,
+    resume_url,
     rules,
     show_error,
-    step_url,
-    wizard_step,
+    step_route,
 )
 
 
 @bp.get("/renewal/")
 def renewal_index():
-    """延续注册: resume the open application where the applicant left it, show a submitted one, or say whether
-    a renewal can be started now (the window, expiry, the age limit)."""
+    """延续注册: resume the open application where the applicant left it (of whatever kind), show a submitted one,
+    or say whether a renewal can be started now (the window, expiry, the age limit)."""
     person = current_person()
     application = wizard.open_application(person)
     if application is not None:
-        if wizard.is_editable(application):
-            return redirect(step_url(wizard.resume_step(application)))
-        return redirect(url_for("applicant.application_detail", application_id=application.id))
+        return redirect(resume_url(application))
     eligibility = window.check_eligibility(person, today(), rules())
     return render_template("applicant/renewal/index.html", person=person, eligibility=eligibility,
-                           rules=rules(), form=ActionForm(), steps=None)
+                           rules=rules(), form=ActionForm(), steps=None, kind=K.RENEWAL)
 
 
 @bp.post("/renewal/start")
@@ -56,10 +60,9 @@ def renewal_start():
     return redirect(url_for("applicant.renewal_index"))
 
 
-@bp.route("/renewal/personal", methods=["GET", "POST"])
-@wizard_step("personal")
-def renewal_personal(application, person):
-    """Step 1 个人基本信息: update education, title, contact details; identity fields are shown read-only."""
+@step_route("personal", "personal", methods=("GET", "POST"))
+def step_personal(application, person):
+    """个人基本信息: update education, title, contact details; identity fields are shown read-only."""
     saved = (application.draft or {}).get("personal", {})
     form = restored_form(application, "personal", PersonalForm, saved) or PersonalForm(data=saved)
     if form.validate_on_submit():
@@ -68,16 +71,15 @@ def renewal_personal(application, person):
         except DomainError as error:
             show_error(form, error)
         else:
-            return redirect(step_url("employer"))
+            return redirect(next_step_url(application, "personal"))
     elif request.method == "GET":
         remember_step(application, person, "personal")
     return render_step("applicant/renewal/personal.html", application, person, "personal", form=form)
 
 
-@bp.route("/renewal/employer", methods=["GET", "POST"])
-@wizard_step("employer")
+@step_route("employer", "employer", methods=("GET", "POST"), others=False)
 def renewal_employer(application, person):
-    """Step 2 聘用单位信息: the employer (统一社会信用代码 checked) and the registration body for 初审."""
+    """延续注册 step 2 聘用单位信息: the employer (统一社会信用代码 checked) and the registration body for 初审."""
     data = dict((application.draft or {}).get("employer", {}))
     data["body_id"] = str(data.get("body_id") or "")
     form = restored_form(application, "employer", EmployerForm, data) or EmployerForm(data=data)
@@ -88,44 +90,42 @@ def renewal_employer(application, person):
         except DomainError as error:
             show_error(form, error)
         else:
-            return redirect(step_url("education"))
+            return redirect(next_step_url(application, "employer"))
     elif request.method == "GET":
         remember_step(application, person, "employer")
     return render_step("applicant/renewal/employer.html", application, person, "employer", form=form)
 
 
-@bp.get("/renewal/preview")
-@wizard_step("preview")
-def renewal_preview(application, person):
-    """Step 5 预览: the 延续注册申请表 exactly as it will print, with anything still blocking 上报."""
+@step_route("preview", "preview")
+def step_preview(application, person):
+    """预览: the kind's 申请表 exactly as it will print, with anything still blocking 上报."""
     remember_step(application, person, "preview")
-    snapshot = renewal_submission.build_snapshot(application, person, today(), rules())
+    snapshot = submission.build_snapshot(application, person, today(), life_rules())
     return render_step("applicant/renewal/preview.html", application, person, "preview",
                        form_html=render_form_html(snapshot, application.number),
                        form=form_context(snapshot, application.number),
-                       problems=renewal_submission.submission_problems(application, person, today(), rules()))
+                       problems=submission.submission_problems(application, person, today(), life_rules()))
 
 
-@bp.route("/renewal/submit", methods=["GET", "POST"])
-@wizard_step("submit")
-def renewal_submit(application, person):
-    """Step 6 上报: after an explicit confirmation every rule is checked again, the form is frozen, numbered
-    and sent to the registration body; a second click, tab or replay finds it already submitted."""
+@step_route("submit", "submit", methods=("GET", "POST"))
+def step_submit(application, person):
+    """上报: after an explicit confirmation every rule is checked again, the form is frozen, numbered and sent to
+    the registration body; a second click, tab or replay finds it already submitted."""
     form = SubmitForm()
     if form.validate_on_submit():
         try:
-            renewal_submission.submit_renewal(application, person, today(), utcnow(), rules())
+            submission.submit(application, person, today(), utcnow(), life_rules())
         except ConcurrentChange as error:
             rollback_only()
             flash(error.message, "warning")
-            return redirect(url_for("applicant.renewal_index"))
+            return redirect(index_url(application.kind))
         except DomainError as error:
             show_error(form, error)
         else:
             return redirect(url_for("applicant.application_detail", application_id=application.id, submitted=1))
     elif request.method == "GET":
         remember_step(application, person, "submit")
-    problems = renewal_submission.submission_problems(application, person, today(), rules())
+    problems = submission.submission_problems(application, person, today(), life_rules())
     return render_step("applicant/renewal/submit.html", application, person, "submit", form=form,
                        problems=problems, resubmission=application.status is wizard.S.RETURNED)
 

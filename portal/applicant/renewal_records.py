@@ -1,5 +1,5 @@
-"""Steps 3 and 4 of the 延续注册 wizard: the person's continuing-education entries (继续教育信息) and work history
-(工作经历: 添加 adds a row; a row's 起止时间 opens it to edit or delete)."""
+"""The wizard steps 继续教育信息 (the person's continuing-education entries) and 工作经历 (添加 adds a row; a row's
+起止时间 opens it to edit or delete), for 延续注册 and every kind that has them."""
 
 from __future__ import annotations
 
@@ -8,24 +8,32 @@ from flask_babel import gettext as _
 
 from ..clock import today
 from ..services.errors import DomainError
+from ..services.registration import wizard as registration
 from ..services.renewal import records
-from . import bp
 from .renewal_forms import ActionForm, EducationForm, WorkForm
-from .renewal_wizard import remember_step, render_step, restored_form, rules, show_error, step_url, wizard_step
+from .renewal_wizard import (
+    life_rules,
+    next_step_url,
+    remember_step,
+    render_step,
+    restored_form,
+    show_error,
+    step_route,
+    step_url,
+)
 
 # --- step 3: 继续教育信息 -------------------------------------------------------------------------------
 
 
 def _education_page(application, person, form, entry=None):
-    summary = records.education_summary(person, application.certificate, today(), rules())
+    summary = registration.education_summary(application, person, today(), life_rules())
     return render_step("applicant/renewal/education.html", application, person, "education", form=form,
                        summary=summary, entry=entry, action_form=ActionForm())
 
 
-@bp.route("/renewal/education", methods=["GET", "POST"])
-@wizard_step("education")
-def renewal_education(application, person):
-    """Step 3: the entries with the running total of this registration period; the form adds an entry."""
+@step_route("education", "education", methods=("GET", "POST"))
+def step_education(application, person):
+    """继续教育信息: the entries with the running total of this registration period; the form adds an entry."""
     form = restored_form(application, "education", EducationForm) or EducationForm()
     if form.validate_on_submit():
         try:
@@ -34,16 +42,15 @@ def renewal_education(application, person):
             show_error(form, error)
         else:
             flash(_("已添加一条继续教育记录。"), "success")
-            return redirect(step_url("education"))
+            return redirect(step_url("education", application))
     elif request.method == "GET":
         remember_step(application, person, "education")
     return _education_page(application, person, form)
 
 
-@bp.route("/renewal/education/<id:entry_id>", methods=["GET", "POST"])
-@wizard_step("education")
-def renewal_education_edit(application, person, entry_id: int):
-    """Step 3: change one entry (another person's entry answers 404)."""
+@step_route("education/<id:entry_id>", "education", "education_edit", methods=("GET", "POST"))
+def step_education_edit(application, person, entry_id: int):
+    """继续教育信息: change one entry (another person's entry answers 404)."""
     entry = records.get_education(person, entry_id)
     form = EducationForm(obj=entry)
     if form.validate_on_submit():
@@ -53,30 +60,28 @@ def renewal_education_edit(application, person, entry_id: int):
             show_error(form, error)
         else:
             flash(_("继续教育记录已修改。"), "success")
-            return redirect(step_url("education"))
+            return redirect(step_url("education", application))
     return _education_page(application, person, form, entry=entry)
 
 
-@bp.post("/renewal/education/<id:entry_id>/delete")
-@wizard_step("education")
-def renewal_education_delete(application, person, entry_id: int):
-    """Step 3: delete one entry."""
+@step_route("education/<id:entry_id>/delete", "education", "education_delete", methods=("POST",))
+def step_education_delete(application, person, entry_id: int):
+    """继续教育信息: delete one entry."""
     records.get_education(person, entry_id)
     records.delete_education(application, person, entry_id)
     flash(_("继续教育记录已删除。"), "success")
-    return redirect(step_url("education"))
+    return redirect(step_url("education", application))
 
 
-@bp.post("/renewal/education/next")
-@wizard_step("education")
-def renewal_education_next(application, person):
-    """Step 3 done → step 4 (the 学时 total is enforced at 上报)."""
+@step_route("education/next", "education", "education_next", methods=("POST",))
+def step_education_next(application, person):
+    """继续教育信息 done → the next step (the 学时 total is enforced at 上报)."""
     try:
         records.finish_education(application, person)
     except DomainError as error:
         show_error(None, error)
-        return redirect(step_url("education"))
-    return redirect(step_url("work"))
+        return redirect(step_url("education", application))
+    return redirect(next_step_url(application, "education"))
 
 
 # --- step 4: 工作经历 -----------------------------------------------------------------------------------
@@ -87,10 +92,9 @@ def _work_page(application, person, form, row=None):
                        rows=records.work_rows(person), row=row, action_form=ActionForm())
 
 
-@bp.route("/renewal/work", methods=["GET", "POST"])
-@wizard_step("work")
-def renewal_work(application, person):
-    """Step 4: the rows of 工作经历; 添加 adds one (dates ordered, not in the future, no overlaps)."""
+@step_route("work", "work", methods=("GET", "POST"))
+def step_work(application, person):
+    """工作经历: the rows of 工作经历; 添加 adds one (dates ordered, not in the future, no overlaps)."""
     form = restored_form(application, "work", WorkForm) or WorkForm()
     if form.validate_on_submit():
         try:
@@ -99,16 +103,15 @@ def renewal_work(application, person):
             show_error(form, error)
         else:
             flash(_("已添加一条工作经历。"), "success")
-            return redirect(step_url("work"))
+            return redirect(step_url("work", application))
     elif request.method == "GET":
         remember_step(application, person, "work")
     return _work_page(application, person, form)
 
 
-@bp.route("/renewal/work/<id:row_id>", methods=["GET", "POST"])
-@wizard_step("work")
-def renewal_work_edit(application, person, row_id: int):
-    """Step 4: the row opened through its 起止时间, to change it (or delete it)."""
+@step_route("work/<id:row_id>", "work", "work_edit", methods=("GET", "POST"))
+def step_work_edit(application, person, row_id: int):
+    """工作经历: the row opened through its 起止时间, to change it (or delete it)."""
     row = records.get_work(person, row_id)
     form = WorkForm(obj=row)
     if form.validate_on_submit():
@@ -118,27 +121,25 @@ def renewal_work_edit(application, person, row_id: int):
             show_error(form, error)
         else:
             flash(_("工作经历已修改。"), "success")
-            return redirect(step_url("work"))
+            return redirect(step_url("work", application))
     return _work_page(application, person, form, row=row)
 
 
-@bp.post("/renewal/work/<id:row_id>/delete")
-@wizard_step("work")
-def renewal_work_delete(application, person, row_id: int):
-    """Step 4: delete the opened row."""
+@step_route("work/<id:row_id>/delete", "work", "work_delete", methods=("POST",))
+def step_work_delete(application, person, row_id: int):
+    """工作经历: delete the opened row."""
     records.get_work(person, row_id)
     records.delete_work(application, person, row_id)
     flash(_("工作经历已删除。"), "success")
-    return redirect(step_url("work"))
+    return redirect(step_url("work", application))
 
 
-@bp.post("/renewal/work/next")
-@wizard_step("work")
-def renewal_work_next(application, person):
-    """Step 4 done (at least one row, no overlaps) → 预览."""
+@step_route("work/next", "work", "work_next", methods=("POST",))
+def step_work_next(application, person):
+    """工作经历 done (at least one row, no overlaps) → the next step."""
     try:
         records.finish_work(application, person, today())
     except DomainError as error:
         show_error(None, error)
-        return redirect(step_url("work"))
-    return redirect(step_url("preview"))
+        return redirect(step_url("work", application))
+    return redirect(next_step_url(application, "work"))

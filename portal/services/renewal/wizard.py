@@ -1,8 +1,9 @@
-"""延续注册: the wizard's application and its draft — starting, resuming, the step navigator, steps 1 (个人基本信息),
-2 (聘用单位信息) and 5 (预览).
+"""The step engine of every kind's wizard (延续注册's own and, through ``steps_of``, the steps of every other kind
+in ``registration.kinds.SPECS``): starting a 延续注册, resuming, the step navigator, steps 个人基本信息, 聘用单位信息 and
+预览.
 
 The wizard keeps its data in ``Application.draft``: ``{"personal": {...}, "employer": {...}, "completed":
-[steps], "current": step}``. Every function takes plain arguments and the acting person, raises ``DomainError`` with
+[steps], "current": step}`` (the other kinds add their own parts, see ``registration.wizard``). Every function takes plain arguments and the acting person, raises ``DomainError`` with
 a message for the user, and only flushes.
 """
 
@@ -40,6 +41,7 @@ from ...validators import (
     validate_credit_code,
 )
 from ..errors import DomainError, NotFound
+from ..registration.kinds import SPECS, STEP_LABELS
 from ..review import transitions
 from ..review.queue import parse_id
 from .fields import optional, required, text
@@ -47,16 +49,8 @@ from .window import RenewalRules, check_eligibility
 
 S = ApplicationStatus
 
-#: the wizard's steps, in order (延续注册流程, guide 图30)
-STEPS = ("personal", "employer", "education", "work", "preview", "submit")
-STEP_LABELS = {
-    "personal": _l("个人基本信息"),
-    "employer": _l("聘用单位信息"),
-    "education": _l("继续教育信息"),
-    "work": _l("工作经历"),
-    "preview": _l("预览"),
-    "submit": _l("上报"),
-}
+#: 延续注册's steps, in order (延续注册流程, guide 图30); every kind's are ``SPECS[kind].steps``
+STEPS = SPECS[ApplicationKind.RENEWAL].steps
 PERSONAL_FIELDS = ("education", "major", "title", "mobile", "email", "address", "postcode")
 EMPLOYER_FIELDS = ("name", "credit_code", "kind", "address", "contact_person", "contact_phone", "body_id")
 _PHONE_RE = re.compile(r"[0-9()（）+\-\s转]{7,30}")
@@ -67,9 +61,16 @@ _POSTCODE_RE = re.compile(r"\d{6}")
 
 
 def open_application(person: Person) -> Application | None:
-    """The person's one open application (填写中, 已上报, 退回修改 or 初审通过), if any."""
+    """The person's one open application of any kind (填写中, 已上报, 退回修改 or 初审通过), if any; a 注销 a
+    registration body filed for the person is not the person's own."""
     return db.session.scalar(select(Application).where(Application.person_id == person.id,
+                                                       Application.filed_by_id.is_(None),
                                                        Application.status.in_(OPEN_STATUSES)))
+
+
+def steps_of(application: Application) -> tuple[str, ...]:
+    """The wizard steps of the application's kind, in order (the navigator shows these)."""
+    return SPECS[application.kind].steps
 
 
 def get_own_application(application_id: int, person: Person) -> Application:
@@ -106,6 +107,8 @@ def start_renewal(person: Person, today: date, rules: RenewalRules) -> Applicati
     """
     existing = open_application(person)
     if existing is not None:
+        if existing.kind is not ApplicationKind.RENEWAL:
+            raise DomainError(busy_message(existing, ApplicationKind.RENEWAL))
         return existing
     eligibility = check_eligibility(person, today, rules)
     if not eligibility.ok:
@@ -123,6 +126,12 @@ def start_renewal(person: Person, today: date, rules: RenewalRules) -> Applicati
             raise
         return existing
     return application
+
+
+def busy_message(current: Application, kind: ApplicationKind) -> str:
+    """Why no application of ``kind`` can be started while ``current`` is open (one open application per person)."""
+    return str(_l("您有一份正在办理的%(kind)s申请，办结或撤回后才能申请%(other)s。", kind=current.kind.label,
+                  other=kind.label))
 
 
 def _default_body_id(person: Person, certificate: Certificate) -> int | None:
@@ -163,13 +172,16 @@ def completed_steps(application: Application) -> list[str]:
 def first_open_step(application: Application) -> str:
     """The first step not yet completed (``submit`` when all before it are)."""
     done = set(completed_steps(application))
-    return next(step for step in STEPS if step not in done or step == "submit")
+    return next(step for step in steps_of(application) if step not in done or step == "submit")
 
 
 def step_allowed(application: Application, step: str) -> bool:
     """A step may be opened once every step before it is complete (no skipping by URL)."""
+    steps = steps_of(application)
+    if step not in steps:
+        return False
     done = set(completed_steps(application))
-    return all(earlier in done for earlier in STEPS[:STEPS.index(step)])
+    return all(earlier in done for earlier in steps[:steps.index(step)])
 
 
 def resume_step(application: Application) -> str:
@@ -177,7 +189,7 @@ def resume_step(application: Application) -> str:
     current = (application.draft or {}).get("current")
     if application.status is S.RETURNED and current == "submit":
         return "preview"  # back from the reviewer: first see the whole form, with the reason above it
-    if current in STEPS and step_allowed(application, current):
+    if current in steps_of(application) and step_allowed(application, current):
         return current
     return first_open_step(application)
 
@@ -192,7 +204,8 @@ def complete_step(application: Application, step: str, **values) -> None:
     done = completed_steps(application)
     if step not in done:
         done.append(step)
-    update_draft(application, completed=done, current=STEPS[STEPS.index(step) + 1], **values)
+    steps = steps_of(application)
+    update_draft(application, completed=done, current=steps[steps.index(step) + 1], **values)
 
 
 def update_draft(application: Application, **values) -> None:
@@ -252,8 +265,8 @@ def reviewing_bodies() -> list[Body]:
                                    .order_by(Body.sort_order, Body.code)))
 
 
-def clean_employer(data: dict, certificate: Certificate | None) -> dict:
-    """Check the employer (name, 统一社会信用代码, 单位属性, address, contact) and the reviewing body."""
+def clean_employer_fields(data: dict) -> dict:
+    """Check the employer (name, 统一社会信用代码, 单位属性, address, contact), without the reviewing body."""
     values = {name: text(data.get(name)) for name in EMPLOYER_FIELDS if name != "body_id"}
     required(values, "name", _l("单位名称"), 200)
     try:
@@ -268,6 +281,12 @@ def clean_employer(data: dict, certificate: Certificate | None) -> dict:
     required(values, "contact_person", _l("联系人"), 50)
     if not _PHONE_RE.fullmatch(values["contact_phone"]):
         raise DomainError(_l("请填写正确的联系电话。"), field="contact_phone")
+    return values
+
+
+def clean_employer(data: dict, certificate: Certificate | None) -> dict:
+    """Check the employer and the reviewing body the applicant chose (延续注册)."""
+    values = clean_employer_fields(data)
     body_id = parse_id(data.get("body_id"))  # None for anything no record can have (a huge number overflows)
     body = db.session.get(Body, body_id) if body_id is not None else None
     if body is None or body.is_central:
