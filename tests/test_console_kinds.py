@@ -236,8 +236,11 @@ def test_the_person_page_offers_cancellation_to_its_body_only_for_a_valid_regist
         assert ground in shown
     assert w.person_a.current_certificate.number in shown
 
-    login_as(client, w.central)  # central staff may file too
-    assert "办理注销" in text(client.get(f"/reviewer/people/details/?id={w.person_b.id}"))
+    login_as(client, w.central)  # the center confirms what a body files; it does not file
+    assert "办理注销" not in text(client.get(f"/reviewer/people/details/?id={w.person_b.id}"))
+    refused = client.get(f"/reviewer/people/cancel/?id={w.person_b.id}", follow_redirects=True)
+    assert "注销注册由该人员所属的注册机构办理" in text(refused)
+    assert filed(db, w.person_b) is None
 
 
 def test_a_reviewer_of_another_body_is_refused_and_audited(client, db):
@@ -257,8 +260,9 @@ def test_the_form_needs_a_ground_and_a_note_and_asks_for_confirmation(client, db
     w = world(db)
     login_as(client, w.reviewer_a)
     url = f"/reviewer/people/cancel/?id={w.person_a.id}"
-    empty = text(post(client, url, {"ground": "", "note": ""}))
-    assert "请选择注销情形。" in empty and "请写明情况和依据的证明材料。" in empty
+    assert "请选择注销情形。" in text(post(client, url, {"ground": "", "note": ""}))
+    assert "注销情形为“其他”时，请填写说明。" in text(post(client, url, {"ground": "other", "note": " "}))
+    assert "情况说明不能超过500个字。" in text(post(client, url, {"ground": "death", "note": "长" * 501}))
     assert "不是有效的选择" in text(post(client, url, {"ground": "holiday", "note": "x"}))  # not a ground
     confirm = text(post(client, url, {"ground": "death", "note": "2026年11月20日因病去世，有死亡证明。"}))
     assert "请确认：办理注销" in confirm and "注销情形 死亡" in confirm and "2026年11月20日因病去世" in confirm

@@ -1,5 +1,5 @@
 """办理注销: a registration body files the 注销 of a person of its own whose registration is valid (death, loss of
-civil capacity, 撤销, 吊销, a criminal penalty, the employer's request, other grounds); central staff may too. The
+civil capacity, 撤销, 吊销, a criminal penalty, the employer's request, other grounds). The
 form asks the ground and a note, a confirmation page asks once more, and the service
 (``portal.services.registration.cancellation.file_by_body``) files it straight to the center's 审批 queue, where it
 is confirmed (确认注销) or not from the usual detail page.
@@ -15,12 +15,12 @@ from flask_admin import expose
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..clock import today, utcnow
 from ..forms import select_choices
 from ..models import CertificateStatus, Person
-from ..services.corrections import MAX_REASON
+from ..services.registration.cancellation import NOTE_MAX_LENGTH, file_by_body, may_file
 from ..services.registration.kinds import BODY_GROUNDS, pending_filed_cancellation
 from .gate import attempt, current_staff
 
@@ -35,12 +35,15 @@ class CancellationForm(FlaskForm):
 
     ground = SelectField(_l("注销情形"), choices=_grounds, validators=[DataRequired(_l("请选择注销情形。"))])
     note = TextAreaField(_l("情况说明"), validators=[
-        DataRequired(_l("请写明情况和依据的证明材料。")),
-        Length(max=MAX_REASON, message=_l("情况说明不能超过2000个字。"))],
+        Length(max=NOTE_MAX_LENGTH, message=_l("情况说明不能超过%(max)d个字。", max=NOTE_MAX_LENGTH))],
         filters=[lambda text: text.replace("\r\n", "\n").strip() if text else text],
         description=_l("写明发生的情况、日期和依据的证明材料（例如死亡证明、法院判决书、聘用单位的注销申请），"
-                       "注册管理中心据此确认。"))
+                       "注册管理中心据此确认；注销情形为“其他”时必填。"))
     confirmed = HiddenField()
+
+    def validate_note(self, field) -> None:
+        if self.ground.data == "other" and not field.data:  # the service's rule, asked before the confirmation
+            raise ValidationError(_l("注销情形为“其他”时，请填写说明。"))
 
     @property
     def ground_label(self):
@@ -56,10 +59,10 @@ def valid_certificate(person: Person):
 
 
 def may_file_cancellation(person: Person, staff) -> bool:
-    """The 「办理注销」 button: the person's body (or central staff), a valid registration, none filed yet."""
-    if staff is None or not (staff.is_central or staff.body_id == person.body_id):
-        return False
-    return valid_certificate(person) is not None and pending_filed_cancellation(person) is None
+    """The 「办理注销」 button: a reviewer of the person's body (the center confirms, it does not file), a valid
+    registration, none filed yet."""
+    return may_file(staff, person) and valid_certificate(person) is not None \
+        and pending_filed_cancellation(person) is None
 
 
 class CancellationActions:
@@ -73,6 +76,9 @@ class CancellationActions:
         form = CancellationForm(formdata=request.form if request.method == "POST" else None)
         staff = current_staff()
         back = url_for(".details_view", id=person.id)
+        if not may_file(staff, person):  # central staff: the center confirms what a body files
+            flash(_l("注销注册由该人员所属的注册机构办理，报注册管理中心确认。"), "warning")
+            return redirect(back)
         filed = pending_filed_cancellation(person)
         if filed is not None:
             flash(_l("已为该人员办理注销（申请编号 %(number)s），正在等待注册管理中心确认。", number=filed.number),
@@ -87,10 +93,7 @@ class CancellationActions:
         if form.confirmed.data != "1":
             return self.render("reviewer/cancellation_confirm.html", person=person, form=form,
                                certificate=valid_certificate(person), return_url=back)
-        from ..services.registration import cancellation
-
-        application = attempt(lambda: cancellation.file_by_body(person, staff, form.ground.data, form.note.data,
-                                                                utcnow()),
+        application = attempt(lambda: file_by_body(person, staff, form.ground.data, form.note.data, utcnow()),
                               back=None, form=form, show_form=show_form)
         flash(_l("已办理注销（申请编号 %(number)s），已报注册管理中心确认。", number=application.number), "success")
         return redirect(url_for("reviewer_applications.details_view", id=application.id))
