@@ -217,3 +217,24 @@ def test_initial_turns_late_after_the_deadline(db):
     late = kinds.check(K.INITIAL, person, date(2024, 3, 2), rules)
     assert late.ok and late.kind is K.LATE_INITIAL and late.ce_hours == 48
     assert "逾期初始注册" in late.reason
+
+
+def test_a_pending_change_shows_the_registration_as_changing_until_it_is_decided(db, central):
+    from portal.services import certificates
+
+    person = make_person(name="赵变更")
+    certificate = make_certificate(person, days_left=900)
+    issued = certificates.issue(certificate, clock.utcnow(), person=person)
+    today = clock.today()
+    application = make_application(person, status=S.SUBMITTED)
+    application.kind = K.CHANGE
+    application.draft = {"employer": employer("大连港安公司", "91210200MA0QC0D37X"), "change": {"types": ["employer"]}}
+    db.session.flush()
+    assert certificates.standing(issued, today) is certificates.Standing.CHANGING
+    [entry] = certificates.register_by_number("赵变更", certificate.number, today)
+    assert entry.status == "变更中"
+    application.status = S.INITIAL_PASSED
+    transitions.approve(application, central, clock.utcnow())
+    assert certificates.standing(issued, today) is certificates.Standing.VOIDED  # reissued with the new employer
+    assert certificates.registration_standing(certificate, today) is certificates.Standing.VALID
+    assert certificates.register_by_number("赵变更", certificate.number, today)[0].employer == "大连港安公司"

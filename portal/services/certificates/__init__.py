@@ -24,7 +24,15 @@ from sqlalchemy.orm import joinedload
 
 from ...clock import local_date
 from ...extensions import db
-from ...models import Certificate, CertificateStatus, ElectronicCertificate, Person
+from ...models import (
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
+    Certificate,
+    CertificateStatus,
+    ElectronicCertificate,
+    Person,
+)
 from ..documents.pdf import render_pdf
 from ..errors import DomainError
 from ..infrastructure.audit import record
@@ -42,18 +50,20 @@ class Standing(enum.StrEnum):
     """What the verification page says about an electronic certificate today."""
 
     VALID = "valid"
+    CHANGING = "changing"
     EXPIRED = "expired"
     REVOKED = "revoked"
     VOIDED = "voided"
 
     @property
     def label(self):
-        return {"valid": _l("有效"), "expired": _l("已过期"), "revoked": _l("已注销"),
+        return {"valid": _l("有效"), "changing": _l("变更中"), "expired": _l("已过期"), "revoked": _l("已注销"),
                 "voided": _l("已作废")}[self.value]
 
     @property
     def explanation(self):
         return {"valid": _l("该电子注册证书真实有效。"),
+                "changing": _l("持证人正在办理变更注册，变更期间不得执业；准予变更后将签发新的电子证书。"),
                 "expired": _l("该证书的注册有效期已届满。"),
                 "revoked": _l("该注册已注销，证书不再有效。"),
                 "voided": _l("该电子证书已因重新签发而作废，请向持证人索取最新的电子证书。")}[self.value]
@@ -109,14 +119,31 @@ def issue(certificate: Certificate, now: datetime, *, staff=None, person=None) -
     return issued
 
 
-def registration_standing(certificate: Certificate, today: date) -> Standing:
-    """The registration's standing on ``today``: 已注销, 已过期 (stored so, or past its last day) or 有效. The one
-    rule behind the verification page, the download and the public register."""
+#: a 变更注册 in these statuses holds the registration 变更中 (上报 and not yet decided)
+_CHANGE_PENDING = (ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED, ApplicationStatus.INITIAL_PASSED)
+
+
+def pending_changes(certificate_ids) -> set[int]:
+    """Those of ``certificate_ids`` with a 变更注册 上报 and not yet decided (one query for a whole lookup)."""
+    ids = list(certificate_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Application.certificate_id).where(
+        Application.certificate_id.in_(ids), Application.kind == ApplicationKind.CHANGE,
+        Application.status.in_(_CHANGE_PENDING))))
+
+
+def registration_standing(certificate: Certificate, today: date, *, changing: bool | None = None) -> Standing:
+    """The registration's standing on ``today``: 已注销, 已过期 (stored so, or past its last day), 变更中 (a 变更注册
+    is pending: the holder may not practise) or 有效. The one rule behind the verification page, the download and
+    the public register. ``changing`` may be given when the caller looked the pending changes up already."""
     if certificate.status is CertificateStatus.REVOKED:
         return Standing.REVOKED
     if certificate.status is CertificateStatus.EXPIRED or certificate.valid_until < today:
         return Standing.EXPIRED
-    return Standing.VALID
+    if changing is None:
+        changing = certificate.id in pending_changes([certificate.id])
+    return Standing.CHANGING if changing else Standing.VALID
 
 
 def standing(issued: ElectronicCertificate, today: date) -> Standing:
@@ -204,18 +231,22 @@ class _Words:
         return self._cache[member]
 
 
-def _entry(certificate: Certificate, name: str, today: date, words: _Words) -> RegisterEntry:
-    return RegisterEntry(name=name, category=words(certificate.category), employer=certificate.employer_name or "",
-                         number=certificate.number, valid_from=certificate.valid_from,
-                         valid_until=certificate.valid_until, status=words(registration_standing(certificate, today)))
+def _entries(rows, today: date) -> list[RegisterEntry]:
+    words = _Words()
+    changing = pending_changes(certificate.id for certificate, _name in rows)
+    return [RegisterEntry(name=name, category=words(certificate.category), employer=certificate.employer_name or "",
+                          number=certificate.number, valid_from=certificate.valid_from,
+                          valid_until=certificate.valid_until,
+                          status=words(registration_standing(certificate, today,
+                                                             changing=certificate.id in changing)))
+            for certificate, name in rows]
 
 
 def register_by_number(name: str, number: str, today: date) -> list[RegisterEntry]:
     """注册人员查询 by name and 执业证 number, both exact."""
     rows = db.session.execute(select(Certificate, Person.name).join(Person, Person.id == Certificate.person_id)
                               .where(Certificate.number == number.strip().upper(), Person.name == name.strip())).all()
-    words = _Words()
-    return [_entry(certificate, person_name, today, words) for certificate, person_name in rows]
+    return _entries(rows, today)
 
 
 def register_by_employer(employer: str, today: date) -> tuple[list[RegisterEntry], bool]:
@@ -224,7 +255,4 @@ def register_by_employer(employer: str, today: date) -> tuple[list[RegisterEntry
     rows = db.session.execute(select(Certificate, Person.name).join(Person, Person.id == Certificate.person_id)
                               .where(Certificate.employer_name == employer.strip())
                               .order_by(Certificate.number).limit(EMPLOYER_LOOKUP_LIMIT + 1)).all()
-    words = _Words()
-    entries = [_entry(certificate, person_name, today, words)
-               for certificate, person_name in rows[:EMPLOYER_LOOKUP_LIMIT]]
-    return entries, len(rows) > EMPLOYER_LOOKUP_LIMIT
+    return _entries(rows[:EMPLOYER_LOOKUP_LIMIT], today), len(rows) > EMPLOYER_LOOKUP_LIMIT
