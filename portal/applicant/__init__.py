@@ -13,6 +13,7 @@ from . import (  # noqa: E402, F401
     auth,  # 注册申请登录, 安全退出, 设置密码, 忘记密码
     certificates,  # 电子注册证书 download, /verify, 注册人员查询
     guards,
+    materials,  # 申请材料: upload, replace, remove, the files
     public,  # public pages
     renewal,  # 延续注册's entry page; every kind's 个人基本信息, 预览, 上报; 延续注册's 聘用单位信息
     renewal_history,  # 历史记录, an application, its PDF, 撤回
