@@ -9,10 +9,12 @@ pages and actions; a reviewer's request for another body's record answers 404, c
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
 from flask import url_for
+from pypdf import PdfWriter
 from sqlalchemy import func, select
 
 from portal import clock
@@ -33,17 +35,32 @@ from portal.models import (
 )
 from portal.services.corrections import Scan, file_correction
 from portal.services.infrastructure.outbox import queue_mail
+from portal.services.registration import materials
 from tests.factories import login_as, make_application, make_certificate, make_person
 from tests.test_reviewer_helpers import BODY_A, BODY_B, audit_rows, csrf, post, text, world
 
 #: endpoints whose request names one record (query ``id``, a form ``id`` or a prefixed one)
 QUERY_ID = {"details_view", "edit_view", "pdf_view", "scan_view", "cancel_view"}
-FORM_ID = {"delete_view", "reset_password", "unlock", "apply", "refuse", "claim", "release", "retry_view"}
+FORM_ID = {"delete_view", "reset_password", "unlock", "apply", "refuse", "claim", "release", "retry_view",
+           "paper_received"}
+#: endpoints naming an application (``id``) and one of its uploaded files (``m``): the materials' file and viewer
+MATERIAL_ID = {"material_file_view", "material_viewer_view"}
 #: actions reserved to central staff inside views reviewers may use
 CENTRAL_ACTIONS = {"reviewer_corrections.apply", "reviewer_corrections.refuse"}
 #: console endpoints tested elsewhere (the way in and out): tests/test_reviewer_login.py
 AUTH_ENDPOINTS = {"reviewer_auth.login", "reviewer_auth.logout", "reviewer_auth.password"}
 PDF = b"%PDF-1.4\n%fake scan\n"
+
+
+def _one_page_pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF_PAGE = _one_page_pdf()  # an uploaded signed 申请表 of each application
 
 
 def console_routes(app):
@@ -58,6 +75,12 @@ def console_routes(app):
     # deletions last (delete_view, then the bulk delete action on the already deleted record)
     return sorted(routes, key=lambda route: (route[0].endswith((".delete_view", ".action_view")),
                                              route[0].endswith(".action_view"), route))
+
+
+@pytest.fixture
+def app_config():
+    """The uploaded materials of the two applications in the database (nothing written to the instance folder)."""
+    return {"UPLOAD_STORAGE": "database"}
 
 
 @pytest.fixture
@@ -92,6 +115,10 @@ def setup(app, db):
     }
     w.versions = {w.application_a.id: w.application_a.version, w.application_b.id: w.application_b.version}
     w.people = (w.person_a.id, w.person_b.id)
+    w.materials = {application.id: materials.upload(application, application.person, "signed_form", [PDF_PAGE],
+                                                    application.submitted_at)[0].id
+                   for application in (w.application_a, w.application_b)}
+    db.session.commit()
     return w
 
 
@@ -101,6 +128,8 @@ def build_request(app, endpoint: str, method: str, record_id, person_id, w, cent
     args, data = {}, {}
     if name in QUERY_ID:
         args["id"] = record_id
+    elif name in MATERIAL_ID:
+        args.update(id=record_id, m=w.materials[record_id])
     elif name in FORM_ID:
         data = {"id": record_id, "reason": "核对不符"}
     elif name == "create_view":
@@ -132,7 +161,8 @@ def build_request(app, endpoint: str, method: str, record_id, person_id, w, cent
 
 
 def takes_record(name: str, view: str) -> bool:
-    return name in QUERY_ID | FORM_ID | {"decide"} or (name == "create_view" and view == "reviewer_corrections") \
+    return name in QUERY_ID | FORM_ID | MATERIAL_ID | {"decide"} \
+        or (name == "create_view" and view == "reviewer_corrections") \
         or (view == "reviewer_desk" and name in ("confirm", "run"))
 
 

@@ -22,6 +22,7 @@ from ..services.review import exports as review_exports
 from ..services.review import queue as review_queue
 from ..services.review.transitions import available
 from ..validators import mask_id_number
+from . import materials
 from .desk import ClaimFilter
 from .filters import BodyFilter, UrgencyFilter
 from .forms import DecisionForm, RecordForm
@@ -85,7 +86,7 @@ def _category(application: Application):
     return application.person.category.label if application.person.category else ""
 
 
-class ApplicationView(ReviewerModelView):
+class ApplicationView(materials.MaterialsConsole, ReviewerModelView):
     """申请审核: the body's applications once submitted (drafts stay private to the applicant)."""
 
     list_template = "reviewer/application_list.html"
@@ -253,20 +254,22 @@ class ApplicationView(ReviewerModelView):
         queue = self._queue_from(form.queue.data)
         show_form = lambda: self._render_detail(db.session.get(Application, application.id), form, decision)  # noqa: E731
         reason = form.reason.data
+        marks = materials.posted_marks(application) if decision == "return" else {}  # documents to replace
         if decision == "return":
-            if not form.items.data and not (reason or "").strip():
+            if not form.items.data and not (reason or "").strip() and not marks:
                 form.reason.errors.append(_l("请勾选需要补正的材料，或填写退回原因。"))
                 return show_form()
-            reason = attempt(lambda: desk.return_reason(form.items.data, form.reason.data), back=None, form=form,
-                             show_form=show_form)
+            reason = attempt(lambda: materials.return_reason(application, marks, form.items.data, form.reason.data),
+                             back=None, form=form, show_form=show_form)
         if decision in desk.CONFIRMED_DECISIONS and form.confirmed.data != "1":
             if transition.reason_required:
                 attempt(lambda: desk.check_reason(reason), back=None, form=form, show_form=show_form)
             return self.render("reviewer/decision_confirm.html", application=application, transition=transition,
                                form=form, reason=reason, return_url=url_for(".details_view", id=application.id,
                                                                             url=queue))
-        attempt(lambda: review_queue.decide(application, staff, decision, reason, utcnow(),
-                                            expected_version=form.expected_version()),
+        attempt(lambda: (materials.service.mark_for_replacement(application, staff, marks, utcnow()),
+                         review_queue.decide(application, staff, decision, reason, utcnow(),
+                                             expected_version=form.expected_version())),
                 back=url_for(".details_view", id=application.id, url=queue), form=form, show_form=show_form)
         flash(transition.done, "success")  # the applicant's mail is in the outbox, committed with the decision
         if form.then.data == "next":
