@@ -8,21 +8,22 @@ from urllib.parse import urlencode, urlsplit
 from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
 from flask_admin import expose
 from flask_admin.menu import MenuLink
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
 
+from .. import clock
 from ..clock import utcnow
 from ..extensions import db
 from ..models import Application, ApplicationKind, ApplicationStatus, Category
 from ..models.workflow import TRANSITIONS_BY_NAME, Actor
+from ..services.infrastructure import workdays
 from ..services.review import deadlines, desk
 from ..services.review import exports as review_exports
 from ..services.review import queue as review_queue
 from ..services.review.transitions import available
 from ..validators import mask_id_number
-from . import materials
+from . import listing, materials
 from .desk import ClaimFilter
 from .filters import BodyFilter, UrgencyFilter
 from .forms import DecisionForm, RecordForm
@@ -31,19 +32,28 @@ from .gate import ChoiceFilter, LocalDateBetweenFilter, ReviewerModelView, attem
 S = ApplicationStatus
 
 
+#: the list's messages, translated once per page (``listing.text``) and formatted per row
+CLAIMED_BY = _l("由%(name)s处理中")
+WAITED = _l("已等待%(n)s个工作日")
+OVERDUE_BY = _l("已超期%(n)s个工作日")
+DUE_TODAY = _l("今日到期")
+REMAINING = _l("剩余%(n)s个工作日")
+DUE_ON = _l("%(step)s期限：%(due)s")
+
+
 def _status_badge(view, context, model, name):
-    badge = Markup('<span class="badge badge-status badge-{}">{}</span>').format(model.status.value,
-                                                                               model.status.label)
+    badge = Markup('<span class="badge badge-status badge-%s">%s</span>') % (model.status.value,
+                                                                             listing.label(model.status))
     if model.claimed_by_id is not None:  # 认领: colleagues see who is working on it
-        badge += Markup(' <span class="badge badge-info" data-claimed>{}</span>').format(
-            _l("由%(name)s处理中", name=model.claimed_by.name))
+        badge += Markup(' <span class="badge badge-info" data-claimed>%s</span>') % (
+            listing.text(CLAIMED_BY) % {"name": model.claimed_by.name})
     return badge
 
 
 def _number_link(view, context, model, name):
     # the detail page keeps the queue it was opened from (「通过并下一条」 walks on through it)
-    return Markup('<a href="{}">{}</a>').format(url_for(".details_view", id=model.id, url=request.full_path),
-                                                model.number)
+    url = listing.detail_urls(".details_view", url=request.full_path)(model.id)
+    return Markup('<a href="%s">%s</a>') % (url, model.number)
 
 
 def _day(view, context, model, name):
@@ -51,20 +61,24 @@ def _day(view, context, model, name):
     value = getattr(model, name)
     if not value:
         return ""
-    return Markup('<span title="{}">{}</span>').format(format_datetime(value, "yyyy-MM-dd HH:mm"),
-                                                      format_datetime(value, "yyyy-MM-dd"))
+    return Markup('<span title="%s">%s</span>') % (listing.local_time(value), listing.local_time(value, time=False))
 
 
 def _row_deadline(model: Application):
-    """The row's current limit, computed once per row from its own dates (no query; cached calendar)."""
+    """The row's current limit, computed once per row from its own dates (no query; the day and the calendar
+    looked up once per page)."""
     if "_row_deadline" not in model.__dict__:
-        model.__dict__["_row_deadline"] = deadlines.application_row_deadline(model)
+        cache = listing.memo()
+        if "deadline_day" not in cache:
+            cache["deadline_day"] = (clock.today(), workdays.current())
+        today, calendar = cache["deadline_day"]
+        model.__dict__["_row_deadline"] = deadlines.application_row_deadline(model, today, calendar)
     return model.__dict__["_row_deadline"]
 
 
 def _waited(view, context, model, name):
     row = _row_deadline(model)
-    return _l("已等待%(n)s个工作日", n=row.waited) if row else ""
+    return listing.text(WAITED) % {"n": row.waited} if row else ""
 
 
 def _remaining(view, context, model, name):
@@ -73,17 +87,17 @@ def _remaining(view, context, model, name):
     if row is None:
         return ""
     if row.remaining < 0:
-        text = _l("已超期%(n)s个工作日", n=-row.remaining)
+        text = listing.text(OVERDUE_BY) % {"n": -row.remaining}
     elif row.remaining == 0:
-        text = _l("今日到期")
+        text = listing.text(DUE_TODAY)
     else:
-        text = _l("剩余%(n)s个工作日", n=row.remaining)
-    title = _l("%(step)s期限：%(due)s", step=row.label, due=row.due.isoformat())
-    return Markup('<span class="deadline deadline-{}" title="{}">{}</span>').format(row.state.value, title, text)
+        text = listing.text(REMAINING) % {"n": row.remaining}
+    title = listing.text(DUE_ON) % {"step": listing.text(row.label), "due": row.due.isoformat()}
+    return Markup('<span class="deadline deadline-%s" title="%s">%s</span>') % (row.state.value, title, text)
 
 
 def _category(application: Application):
-    return application.person.category.label if application.person.category else ""
+    return listing.label(application.person.category) if application.person.category else ""
 
 
 class ApplicationView(materials.MaterialsConsole, ReviewerModelView):
@@ -102,7 +116,7 @@ class ApplicationView(materials.MaterialsConsole, ReviewerModelView):
         "number": _number_link,
         "person.id_number": lambda v, c, m, n: mask_id_number(m.person.id_number),
         "category": lambda v, c, m, n: _category(m),
-        "kind": lambda v, c, m, n: m.kind.label,
+        "kind": lambda v, c, m, n: listing.label(m.kind),
         "status": _status_badge,
         "submitted_at": _day,
         "waited": _waited,

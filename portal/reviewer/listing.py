@@ -1,0 +1,114 @@
+"""The console's lean list rendering (issue 10): a list page's rows are built in Python, once per page, instead of
+through Flask-Admin's per-cell template machinery.
+
+Flask-Admin's ``admin/model/list.html`` renders each cell through ``get_value`` and each row's buttons through a
+macro that calls ``url_for``; with SQL at 6–10 ms that template was most of a list page (35–50 ms of CPU for 20
+rows). ``lean_rows`` gives the same cells (each column's formatter, Flask-Admin's type formatters, escaped as the
+template would) and the same 查看 button, with the per-row work that does not depend on the row done once per page:
+
+- ``detail_urls``: ``url_for`` once per page, with a placeholder for the id;
+- ``label`` / ``text``: a translated label or message, looked up once per page (``flask_babel`` resolves the
+  domain and translations on every call);
+- ``local_time``: a timestamp in the registry's time zone as ``YYYY-MM-DD HH:MM`` without Babel's pattern
+  machinery (the patterns the console uses are plain digits in every locale).
+
+The template ``reviewer/list.html`` prints the rows when the view built them (``lean_rows``), and falls back to
+Flask-Admin's own row when it did not (views with edit or delete buttons: the small tables of 系统管理).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from flask import has_request_context, request, url_for
+from markupsafe import Markup
+
+from .. import clock
+
+#: the id placeholder in a URL built once per page (letters only: never escaped by url_for)
+_ID = "LEANROWID"
+
+
+def memo() -> dict:
+    """A dict that lives as long as the request: per-page caches of labels, messages, URLs (kept in the request's
+    environ, not in ``g``: a test's requests may share one app context, and a language switch between two requests
+    must not see the other's labels). Outside a request, a fresh dict (nothing cached)."""
+    if not has_request_context():
+        return {}
+    cache = request.environ.get("portal.lean_list")
+    if cache is None:
+        cache = request.environ["portal.lean_list"] = {}
+    return cache
+
+
+def label(member) -> str:
+    """``str(member.label)`` (an enum's translated label), looked up once per request."""
+    cache = memo()
+    key = ("label", type(member), member)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = str(member.label)
+    return found
+
+
+def text(lazy) -> str:
+    """A lazy message without variables (``_l("已等待%(n)s个工作日")``) as the current language's text, looked up
+    once per request; format it with ``%``, as ``flask_babel.gettext(msgid, n=…)`` does."""
+    cache = memo()
+    key = ("text", lazy._args)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = str(lazy)
+    return found
+
+
+def local_time(value: datetime | None, seconds: bool = False, time: bool = True) -> str:
+    """``format_datetime(value, "yyyy-MM-dd HH:mm[:ss]")`` (or ``"yyyy-MM-dd"``): the instant in the registry's
+    time zone (a naive value is UTC, as Babel takes it)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(clock.timezone())
+    if not time:
+        return value.strftime("%Y-%m-%d")
+    return value.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def detail_urls(endpoint: str, **arguments) -> Callable[[object], str]:
+    """``lambda pk: url_for(endpoint, id=pk, **arguments)``, with ``url_for`` called once per request."""
+    cache = memo()
+    key = ("url", endpoint, tuple(sorted(arguments.items())))
+    template = cache.get(key)
+    if template is None:
+        template = cache[key] = url_for(endpoint, id=_ID, **arguments)
+    before, _placeholder, after = template.partition(_ID)
+    return lambda pk: f"{before}{pk}{after}"
+
+
+def lean_rows(view, data, return_url: str) -> list[Markup] | None:
+    """The ``<td>`` cells of each row of ``data`` as Flask-Admin's list template would render them (its 查看
+    button, then each column through ``view.get_list_value``), or None when the view's rows carry other buttons
+    (edit, delete, extra actions), which keep Flask-Admin's template."""
+    actions = view.get_list_row_actions() if view.column_display_actions else []
+    if any(type(action).__name__ != "ViewRowAction" for action in actions):
+        return None
+    columns = [name for name, _label in view._list_columns]
+    if any(view.is_editable(name) for name in columns):
+        return None
+    if actions:
+        view_url = detail_urls(".details_view", url=return_url)
+        button = Markup('<td class="list-buttons-column"><a class="icon" href="%s" title="%s">'
+                        '<span class="fa fa-eye glyphicon glyphicon-eye-open"></span></a></td>')
+        title = actions[0].title or ""
+    cell = Markup('<td class="col-%s">%s</td>')
+    formatters, type_formatters = view.column_formatters, view.column_type_formatters
+    value = view._get_list_value
+    rows = []
+    for row in data:
+        parts = [button % (view_url(view.get_pk_value(row)), title)] if actions else []
+        for name in columns:
+            parts.append(cell % (name, value(None, row, name, formatters, type_formatters)))
+        rows.append(Markup("").join(parts))
+    return rows
