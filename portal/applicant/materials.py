@@ -19,6 +19,7 @@ from ..extensions import db
 from ..models import Application, ApplicationMaterial
 from ..services.errors import DomainError, NotFound
 from ..services.infrastructure.audit import record
+from ..services import uploads
 from ..services.registration import materials as service
 from ..transaction import rollback_only
 from . import bp
@@ -185,9 +186,10 @@ def file_response(material: ApplicationMaterial, args) -> Response:
     try:
         if args.get("thumbnail") == "1" and material.thumbnail_key:
             data, mimetype, suffix = service.read(material, thumbnail=True), "image/jpeg", "thumbnail.jpg"
-        elif args.get("page") is not None:
+        elif args.get("page") is not None:  # a PDF's page as an image (``thumbnail=1``: small)
             page = args.get("page", type=int)
-            data, mimetype = service.pdf_page_png(material, page), "image/png"
+            width = uploads.THUMBNAIL_SIDE if args.get("thumbnail") == "1" else service.PAGE_WIDTH
+            data, mimetype = service.pdf_page_png(material, page, width), "image/png"
             suffix = f"p{page}.png"
         else:
             data, mimetype, suffix = service.read(material), material.content_type, ""

@@ -341,9 +341,9 @@ _PDFIUM = threading.Lock()
 PAGE_WIDTH = 1240
 
 
-def pdf_page_png(material: ApplicationMaterial, page: int | None) -> bytes:
-    """Page ``page`` (from 1) of a PDF material as a PNG, for the viewers (reviewers read the pages as images, in
-    any browser, without a PDF plug-in). NotFound for a page it does not have."""
+def pdf_page_png(material: ApplicationMaterial, page: int | None, width: int = PAGE_WIDTH) -> bytes:
+    """Page ``page`` (from 1) of a PDF material as a PNG ``width`` pixels wide, for the viewers (reviewers read the
+    pages as images, in any browser, without a PDF plug-in). NotFound for a page it does not have."""
     import pypdfium2 as pdfium
 
     if material.content_type != uploads.PDF or page is None or not 1 <= page <= material.pages:
@@ -355,8 +355,8 @@ def pdf_page_png(material: ApplicationMaterial, page: int | None) -> bytes:
             if page > len(document):
                 raise NotFound(_l("页面不存在。"))
             pdf_page = document[page - 1]
-            width = pdf_page.get_width() or 1
-            bitmap = pdf_page.render(scale=min(PAGE_WIDTH / width, 3.0))
+            page_width = pdf_page.get_width() or 1
+            bitmap = pdf_page.render(scale=min(width / page_width, 3.0))
             image = bitmap.to_pil()
             out = io.BytesIO()
             image.save(out, format="PNG", optimize=False)
