@@ -9,7 +9,6 @@ from flask import Response, abort, flash, redirect, request, stream_with_context
 from flask_admin import expose
 from flask_admin.menu import MenuLink
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 from sqlalchemy import select
 
 from .. import clock
@@ -42,18 +41,18 @@ DUE_ON = _l("%(step)s期限：%(due)s")
 
 
 def _status_badge(view, context, model, name):
-    badge = Markup('<span class="badge badge-status badge-%s">%s</span>') % (model.status.value,
-                                                                             listing.label(model.status))
+    badge = listing.html('<span class="badge badge-status badge-{}">{}</span>', model.status.value,
+                         listing.label(model.status))
     if model.claimed_by_id is not None:  # 认领: colleagues see who is working on it
-        badge += Markup(' <span class="badge badge-info" data-claimed>%s</span>') % (
-            listing.text(CLAIMED_BY) % {"name": model.claimed_by.name})
+        badge += listing.html(' <span class="badge badge-info" data-claimed>{}</span>',
+                              listing.text(CLAIMED_BY) % {"name": model.claimed_by.name})
     return badge
 
 
 def _number_link(view, context, model, name):
     # the detail page keeps the queue it was opened from (「通过并下一条」 walks on through it)
     url = listing.detail_urls(".details_view", url=request.full_path)(model.id)
-    return Markup('<a href="%s">%s</a>') % (url, model.number)
+    return listing.html('<a href="{}">{}</a>', url, model.number)
 
 
 def _day(view, context, model, name):
@@ -61,7 +60,7 @@ def _day(view, context, model, name):
     value = getattr(model, name)
     if not value:
         return ""
-    return Markup('<span title="%s">%s</span>') % (listing.local_time(value), listing.local_time(value, time=False))
+    return listing.html('<span title="{}">{}</span>', listing.local_time(value), listing.local_time(value, time=False))
 
 
 def _row_deadline(model: Application):
@@ -93,7 +92,7 @@ def _remaining(view, context, model, name):
     else:
         text = listing.text(REMAINING) % {"n": row.remaining}
     title = listing.text(DUE_ON) % {"step": listing.text(row.label), "due": row.due.isoformat()}
-    return Markup('<span class="deadline deadline-%s" title="%s">%s</span>') % (row.state.value, title, text)
+    return listing.html('<span class="deadline deadline-{}" title="{}">{}</span>', row.state.value, title, text)
 
 
 def _category(application: Application):

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 from werkzeug.utils import secure_filename
 
 from .. import clock
@@ -28,18 +26,20 @@ from ..services.corrections import (
 )
 from ..services.review import queue as review_queue
 from ..validators import mask_id_number
+from . import listing
 from .filters import BodyFilter
 from .forms import CorrectionForm, ReasonForm, RecordForm
 from .gate import ChoiceFilter, LocalDateBetweenFilter, ReviewerModelView, attempt, current_staff, deny
 
 
 def _status_badge(view, context, model, name):
-    return Markup('<span class="badge badge-status badge-{}">{}</span>').format(model.status.value,
-                                                                              model.status.label)
+    return listing.html('<span class="badge badge-status badge-{}">{}</span>', model.status.value,
+                        listing.label(model.status))
 
 
 def _fields(view, context, model, name):
-    return "、".join(str(FIELD_LABELS.get(field, field)) for field in (model.changes or {}))
+    return "、".join(listing.text(FIELD_LABELS[field]) if field in FIELD_LABELS else field
+                    for field in (model.changes or {}))
 
 
 class CorrectionView(ReviewerModelView):
@@ -52,13 +52,13 @@ class CorrectionView(ReviewerModelView):
                      "fields": _l("更正项目"), "body.name": _l("提交机构"), "fax_date": _l("传真日期"),
                      "status": _l("状态"), "decided_at": _l("答复时间")}
     column_formatters = {
-        "person.name": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(url_for(".details_view", id=m.id),
-                                                                              m.person.name),
+        "person.name": lambda v, c, m, n: listing.html('<a href="{}">{}</a>',
+                                                       listing.detail_urls(".details_view")(m.id), m.person.name),
         "person.id_number": lambda v, c, m, n: mask_id_number(m.person.id_number),
         "fields": _fields,
         "status": _status_badge,
-        "created_at": lambda v, c, m, n: format_datetime(m.created_at, "yyyy-MM-dd HH:mm"),
-        "decided_at": lambda v, c, m, n: format_datetime(m.decided_at, "yyyy-MM-dd HH:mm") if m.decided_at else "",
+        "created_at": lambda v, c, m, n: listing.local_time(m.created_at),
+        "decided_at": lambda v, c, m, n: listing.local_time(m.decided_at),
     }
     column_sortable_list = ["created_at", "status"]
     column_default_sort = ("created_at", True)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from flask import has_request_context, request, url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .. import clock
 
@@ -76,6 +76,12 @@ def local_time(value: datetime | None, seconds: bool = False, time: bool = True)
     return value.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
+def html(template: str, *values) -> Markup:
+    """``Markup(template).format(*values)`` — each value escaped into a literal template — at a tenth of its cost
+    (Markup's own ``format`` and ``%`` escape through a formatter object per call: ~20 µs a cell)."""
+    return Markup(template.format(*[escape(value) for value in values]))  # noqa: S704 - every value escaped
+
+
 def detail_urls(endpoint: str, **arguments) -> Callable[[object], str]:
     """``lambda pk: url_for(endpoint, id=pk, **arguments)``, with ``url_for`` called once per request."""
     cache = memo()
@@ -99,16 +105,16 @@ def lean_rows(view, data, return_url: str) -> list[Markup] | None:
         return None
     if actions:
         view_url = detail_urls(".details_view", url=return_url)
-        button = Markup('<td class="list-buttons-column"><a class="icon" href="%s" title="%s">'
-                        '<span class="fa fa-eye glyphicon glyphicon-eye-open"></span></a></td>')
-        title = actions[0].title or ""
-    cell = Markup('<td class="col-%s">%s</td>')
+        title = escape(actions[0].title or "")
+        button = (f'<td class="list-buttons-column"><a class="icon" href="{{}}" title="{title}"><span class="fa fa-eye '
+                  'glyphicon glyphicon-eye-open"></span></a></td>')
+    openings = [(f'<td class="col-{escape(name)}">', name) for name in columns]
     formatters, type_formatters = view.column_formatters, view.column_type_formatters
     value = view._get_list_value
     rows = []
     for row in data:
-        parts = [button % (view_url(view.get_pk_value(row)), title)] if actions else []
-        for name in columns:
-            parts.append(cell % (name, value(None, row, name, formatters, type_formatters)))
-        rows.append(Markup("").join(parts))
+        parts = [button.format(escape(view_url(view.get_pk_value(row))))] if actions else []
+        for opening, name in openings:
+            parts.append(f"{opening}{escape(value(None, row, name, formatters, type_formatters))}</td>")
+        rows.append(Markup("".join(parts)))  # noqa: S704 - the row's every value is escaped above
     return rows

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import current_app, flash, make_response, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 from sqlalchemy import select
 
 from ..clock import utcnow
@@ -17,6 +16,7 @@ from ..services.accounts.staff_accounts import lock_state, reset_applicant_passw
 from ..services.corrections import pending_for
 from ..services.review import queue as review_queue
 from ..validators import mask_id_number
+from . import listing
 from .cancellation import CancellationActions, may_file_cancellation
 from .filters import BodyFilter
 from .forms import RecordForm
@@ -27,12 +27,22 @@ def _policy() -> LoginPolicy:
     return LoginPolicy.from_config(current_app.config)
 
 
+#: the list's words, translated once per page (``listing.text``)
+PASSWORD_LOCKED = _l("密码错误锁定")
+SESSION_LOCKED = _l("在线/会话锁定")
+EMAIL_KEPT = _l("已留存")
+NO_EMAIL = _l("无")
+
+
 def _lock_text(person: Person) -> str:
-    state = lock_state(person, utcnow(), _policy())
+    cache = listing.memo()  # the instant and the policy once per page
+    if "lock_now" not in cache:
+        cache["lock_now"] = (utcnow(), _policy())
+    state = lock_state(person, *cache["lock_now"])
     if state.locked_until:
-        return str(_l("密码错误锁定"))
+        return listing.text(PASSWORD_LOCKED)
     if state.session_until:
-        return str(_l("在线/会话锁定"))
+        return listing.text(SESSION_LOCKED)
     return ""
 
 
@@ -44,11 +54,12 @@ class PersonView(CancellationActions, ReviewerModelView):
                      "category": _l("专业类别"), "body.name": _l("注册机构"), "email": _l("邮箱"),
                      "lock": _l("锁定")}
     column_formatters = {
-        "name": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(url_for(".details_view", id=m.id), m.name),
-        "id_type": lambda v, c, m, n: m.id_type.label,
+        "name": lambda v, c, m, n: listing.html('<a href="{}">{}</a>', listing.detail_urls(".details_view")(m.id),
+                                                m.name),
+        "id_type": lambda v, c, m, n: listing.label(m.id_type),
         "id_number": lambda v, c, m, n: mask_id_number(m.id_number),
-        "category": lambda v, c, m, n: m.category.label if m.category else "",
-        "email": lambda v, c, m, n: _l("已留存") if m.email else _l("无"),
+        "category": lambda v, c, m, n: listing.label(m.category) if m.category else "",
+        "email": lambda v, c, m, n: listing.text(EMAIL_KEPT if m.email else NO_EMAIL),
         "lock": lambda v, c, m, n: _lock_text(m),
     }
     column_sortable_list = ["name"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import current_app, flash, make_response, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
@@ -19,7 +18,8 @@ from ..services.accounts.logins import LoginPolicy
 from ..services.accounts.staff import create_staff
 from ..services.accounts.staff_accounts import lock_state, reset_staff_password, set_staff_active, unlock_staff
 from ..services.errors import DomainError
-from ..services.infrastructure.audit_actions import ACTION_LABELS, action_label
+from ..services.infrastructure.audit_actions import ACTION_LABELS
+from . import listing
 from .filters import BodyFilter
 from .forms import RecordForm, StaffCreateForm, select_choices
 from .gate import CentralOnlyModelView, ChoiceFilter, LocalDateBetweenFilter, attempt, current_staff
@@ -117,8 +117,10 @@ def _data(view, context, model, name):
 
 
 def _action(view, context, model, name):
-    """The action in words, with its code for those who search by it."""
-    return Markup('{} <small class="text-muted">{}</small>').format(action_label(model.action), model.action)
+    """The action in words, with its code for those who search by it (the words looked up once per page)."""
+    label = ACTION_LABELS.get(model.action)
+    words = listing.text(label) if label is not None else model.action
+    return listing.html('{} <small class="text-muted">{}</small>', words, model.action)
 
 
 class AuditLogView(CentralOnlyModelView):
@@ -131,7 +133,7 @@ class AuditLogView(CentralOnlyModelView):
     column_labels = {"created_at": _l("时间"), "actor_kind": _l("操作人类型"), "actor_label": _l("操作人"),
                      "action": _l("操作"), "target_type": _l("对象类型"), "target_id": _l("对象编号"),
                      "body_id": _l("注册机构编号"), "summary": _l("摘要"), "data": _l("详细信息"), "ip": _l("IP 地址")}
-    column_formatters = {"created_at": lambda v, c, m, n: format_datetime(m.created_at, "yyyy-MM-dd HH:mm:ss"),
+    column_formatters = {"created_at": lambda v, c, m, n: listing.local_time(m.created_at, seconds=True),
                          "action": _action, "data": _data}
     column_filters = [
         FilterLike(AuditLog.actor_label, _l("操作人")),
