@@ -27,6 +27,7 @@ from portal.applicant.forms import (
     SetPasswordForm,
     UpdateIdForm,
 )
+from portal.applicant.kinds_forms import CancellationForm, ChangeForm, ExamForm, RoutedEmployerForm
 from portal.applicant.renewal_forms import ActionForm, EducationForm, EmployerForm, PersonalForm, SubmitForm, WorkForm
 from portal.clock import utcnow
 from portal.models import (
@@ -225,6 +226,26 @@ APPLICANT = [
     Target("applicant.renewal_work_delete", ("POST",), ActionForm),
     Target("applicant.renewal_submit", ("POST",), SubmitForm),
     Target("applicant.session_idle_logout", ("POST",), IdleLogoutDraft),
+    # the other kinds' wizards (/applicant/apply/<kind>/…): the same step forms, and their own steps
+    Target("applicant.apply_index"),
+    Target("applicant.apply_start", ("POST",), ActionForm),
+    Target("applicant.apply_personal", ("POST",), PersonalForm),
+    Target("applicant.apply_exam", ("POST",), ExamForm),
+    Target("applicant.apply_change", ("POST",), ChangeForm),
+    Target("applicant.apply_cancellation", ("POST",), CancellationForm),
+    Target("applicant.apply_employer", ("POST",), RoutedEmployerForm),
+    Target("applicant.apply_education", ("POST",), EducationForm),
+    Target("applicant.apply_education_edit", ("GET", "POST"), EducationForm),
+    Target("applicant.apply_education_delete", ("POST",), ActionForm),
+    Target("applicant.apply_education_next", ("POST",), ActionForm),
+    Target("applicant.apply_work", ("POST",), WorkForm),
+    Target("applicant.apply_work_edit", ("GET", "POST"), WorkForm),
+    Target("applicant.apply_work_delete", ("POST",), ActionForm),
+    Target("applicant.apply_work_next", ("POST",), ActionForm),
+    Target("applicant.apply_materials"),
+    Target("applicant.apply_materials_next", ("POST",), ActionForm),
+    Target("applicant.apply_preview"),
+    Target("applicant.apply_submit", ("POST",), SubmitForm),
 ]
 #: routes that take nothing from the visitor but the session and its CSRF token
 WITHOUT_INPUT = {"applicant.take_over", "applicant.session_keep_alive", "applicant.certificate_download",

@@ -13,22 +13,44 @@ from .. import clock
 from ..clock import utcnow
 from ..services.accounts import applicants as accounts
 from ..services.accounts.personal_notices import certificate_standing, personal_notices
+from ..models import OPEN_STATUSES, ApplicationKind, ApplicationStatus
 from ..services.errors import DomainError
+from ..services.registration import kinds
+from ..services.renewal import wizard
 from ..transaction import rollback_only
 from . import bp
 from .forms import ChangePasswordForm, CompleteProfileForm, UpdateIdForm, attach_error
+from .renewal_wizard import index_url, life_rules, resume_url, same_kind
 
 
 @bp.get("/")
 def home():
-    """个人页面: greeting, the current certificate, the 功能目录 and the 公告信息 panel (guide 三, 图54)."""
+    """个人页面: greeting, the current certificate (「变更中」 while a 变更注册 is pending), the 功能目录 — the kinds
+    of registration this person may start now, the open application to go on with, and for the others why not —
+    and the 公告信息 panel (guide 三, 图54)."""
     person = current_user._get_current_object()
     today, window_months = clock.today(), current_app.config["RENEWAL_WINDOW_MONTHS"]
     certificate = person.current_certificate
     standing = certificate_standing(certificate, today, window_months) if certificate is not None else None
     notices = personal_notices(person, today, window_months)
+    current = wizard.open_application(person)
+    changing = (current is not None and current.kind is ApplicationKind.CHANGE
+                and current.status in OPEN_STATUSES and current.status is not ApplicationStatus.DRAFT)
     return render_template("applicant/home.html", person=person, certificate=certificate, standing=standing,
-                           notices=notices)
+                           notices=notices, offers=catalogue_offers(person, current), changing=changing)
+
+
+def catalogue_offers(person, current) -> list[dict]:
+    """功能目录: each kind with what the person can do about it now — 继续办理 the open application, start one
+    (its entry page), or why not (shown when asked)."""
+    offers = []
+    for eligibility in kinds.catalogue(person, clock.today(), life_rules()):
+        spec = kinds.SPECS[eligibility.kind]
+        resuming = current is not None and same_kind(current.kind, eligibility.kind)
+        offers.append({"kind": eligibility.kind, "label": eligibility.kind.label, "summary": spec.summary,
+                       "ok": eligibility.ok, "reason": eligibility.reason, "resuming": resuming,
+                       "url": resume_url(current) if resuming else index_url(eligibility.kind)})
+    return offers
 
 
 @bp.route("/change-password", methods=["GET", "POST"])

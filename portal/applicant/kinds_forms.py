@@ -29,7 +29,7 @@ class ExamForm(PortalForm):
 class ChangeForm(PortalForm):
     """变更事项: one or more types, the new 专业类别 where it changes, the reason."""
 
-    types = SelectMultipleField(_l("变更事项"), validate_choice=False, choices=list(CHANGE_TYPES.items()),
+    types = SelectMultipleField(_l("变更事项"), validate_choice=False, choices=select_choices(CHANGE_TYPES.items()),
                                 option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
     new_category = SelectField(_l("变更后的专业类别"), validate_choice=False,
                                choices=select_choices(Category.choices(), blank=_l("请选择")),
@@ -40,7 +40,7 @@ class ChangeForm(PortalForm):
 class CancellationForm(PortalForm):
     """注销原因: one of the holder's reasons and a note (required for 其他)."""
 
-    reason = RadioField(_l("注销原因"), validate_choice=False, choices=list(HOLDER_REASONS.items()),
+    reason = RadioField(_l("注销原因"), validate_choice=False, choices=select_choices(HOLDER_REASONS.items()),
                         validators=[InputRequired(message=_l("请选择注销原因。"))])
     note = StringField(_l("说明"), validators=[Optional(), _max(MAX_NOTE)],
                        description=_l("选择“其他”时必填"))

@@ -1,4 +1,6 @@
-"""历史记录 (guide 二), one application's page, its 延续注册申请表 PDF (导出 / 打印) and 撤回."""
+"""历史记录 (guide 二), one application's page, its 申请表 PDF (导出 / 打印) and 撤回 — for every kind. After 上报
+the page of a kind other than 延续注册 takes the upload of the signed and stamped 申请表 (helper M's checklist
+partial), names the body's address for the paper route, and after 退回 shows the documents to replace."""
 
 from __future__ import annotations
 
@@ -6,9 +8,11 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..clock import utcnow
+from ..models import ApplicationKind
 from ..services.documents.application_form import render_application_pdf
 from ..services.documents.pdf import PdfRenderError
 from ..services.errors import DomainError
+from ..services.registration import wizard as registration
 from ..services.renewal import submission as renewal_submission
 from ..services.renewal import wizard
 from ..services.review.transitions import NOT_WITHDRAWABLE, available, is_withdrawable
@@ -16,7 +20,7 @@ from ..transaction import rollback_only
 from . import bp
 from .public import content_disposition
 from .renewal_forms import ActionForm
-from .renewal_wizard import current_person, get_own_application_or_404
+from .renewal_wizard import current_person, get_own_application_or_404, resume_url
 
 
 @bp.get("/history")
@@ -26,22 +30,27 @@ def history():
     person = current_person()
     return render_template("applicant/history.html", person=person, applications=wizard.applications_of(person),
                            certificate=person.current_certificate, actions=_actions(person),
-                           latest_decision=wizard.latest_decision)
+                           latest_decision=wizard.latest_decision, continue_url=_continue_url)
 
 
 @bp.get("/applications/<id:application_id>")
 def application_detail(application_id: int):
-    """One application: status, number, body, its history of decisions; after 上报 the instructions to print,
-    stamp and hand in the form."""
+    """One application: kind, status, number, body, its history of decisions; after 上报 the instructions to
+    print, sign and stamp the form — handed in on paper (延续注册) or uploaded (the other kinds, or on paper to the
+    body's address) — and after 退回 the documents the body asked to replace."""
     person = current_person()
     application = get_own_application_or_404(application_id, person)
+    uploads = application.kind is not ApplicationKind.RENEWAL and application.submitted_at is not None
     return render_template("applicant/renewal/detail.html", person=person, application=application,
-                           just_submitted=request.args.get("submitted") == "1", actions=_actions(person))
+                           just_submitted=request.args.get("submitted") == "1", actions=_actions(person),
+                           items=registration.materials_checklist(application) if uploads else [],
+                           uploads=uploads, continue_url=_continue_url(application),
+                           next_url=url_for("applicant.application_detail", application_id=application.id))
 
 
 @bp.get("/applications/<id:application_id>/form.pdf")
 def application_pdf(application_id: int):
-    """导出 / 打印: the submitted 延续注册申请表 as A4 PDF, from the snapshot frozen at 上报."""
+    """导出 / 打印: the submitted 申请表 of the application's kind as A4 PDF, from the snapshot frozen at 上报."""
     person = current_person()
     application = get_own_application_or_404(application_id, person)
     if not application.snapshot or not application.number:
@@ -54,7 +63,7 @@ def application_pdf(application_id: int):
         return redirect(url_for("applicant.application_detail", application_id=application.id))
     disposition = "attachment" if request.args.get("download") == "1" else "inline"
     response = Response(pdf, mimetype="application/pdf")
-    name = f"延续注册申请表-{application.number}.pdf"
+    name = f"{application.kind.text}申请表-{application.number}.pdf"
     response.headers["Content-Disposition"] = content_disposition(disposition, f"{application.number}.pdf", name)
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -79,6 +88,12 @@ def application_withdraw(application_id: int):
         flash(NOT_WITHDRAWABLE, "warning")
         return redirect(url_for("applicant.application_detail", application_id=application.id))
     return render_template("applicant/renewal/withdraw.html", person=person, application=application, form=form)
+
+
+def _continue_url(application) -> str:
+    """继续填写 / 修改: the wizard step where the applicant goes on."""
+    return resume_url(application) if wizard.is_editable(application) else url_for(
+        "applicant.application_detail", application_id=application.id)
 
 
 def _actions(person):
