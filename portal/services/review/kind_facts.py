@@ -97,6 +97,8 @@ def exam_check(application: Application, snapshot: ApplicationSnapshot) -> ExamC
         return None
     exam = snapshot.exam
     record = _find_record(application, exam.qualification_no)
+    if record is None and not exam.qualification_no and application.kind is K.REREGISTRATION:
+        return None  # a former holder without an exam record here (imported registrations): nothing to compare
     assumed = record is not None and record.qualified_on is None
     recorded_on = None
     if record is not None:
