@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
-from portal.models import Application, ApplicationStatus, AuditLog, Certificate, ExamRecord, Person, Staff, StaffRole
+from portal.models import (
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
+    AuditLog,
+    Certificate,
+    ExamRecord,
+    Person,
+    Staff,
+    StaffRole,
+)
 from portal.services.infrastructure.passwords import verify_password
 from tests.test_imports import csv_bytes, registered_row
 
@@ -51,6 +62,7 @@ def test_create_staff_refuses_a_weak_password_and_an_unknown_body(app, db):
     assert db.session.scalars(select(Staff.username)).all() == ["c"]
 
 
+@pytest.mark.parametrize("app_config", [{"UPLOAD_STORAGE": "database"}])  # the demo's scans: no files
 def test_demo_data_covers_every_case_and_prints_logins(app, db):
     result = app.test_cli_runner().invoke(args=["demo-data"])
     assert result.exit_code == 0, result.output
@@ -58,7 +70,13 @@ def test_demo_data_covers_every_case_and_prints_logins(app, db):
     assert "shenhe_ln" in result.output and "zhongxin" in result.output
     statuses = set(db.session.scalars(select(Application.status)))
     assert statuses == set(ApplicationStatus)
-    assert db.session.scalar(select(func.count(ExamRecord.id))) == 1
+    # an exam passer yet to set a password, and those of the 初始/逾期初始/重新注册 applicants
+    assert db.session.scalar(select(func.count(ExamRecord.id))) == 1 + 3 * 6
+    stages = {ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED,
+              ApplicationStatus.INITIAL_PASSED, ApplicationStatus.APPROVED, ApplicationStatus.REFUSED}
+    for kind in ApplicationKind:  # one applicant at each stage of each kind (tests/test_console_kinds.py)
+        held = set(db.session.scalars(select(Application.status).where(Application.kind == kind)))
+        assert stages <= held, (kind, stages - held)
     assert db.session.scalar(select(func.count(Person.id)).where(func.length(Person.id_number) == 15)) == 1
     assert db.session.scalar(select(func.count(Person.id)).where(Person.email.is_(None))) >= 1
     again = app.test_cli_runner().invoke(args=["demo-data", "--if-empty"])

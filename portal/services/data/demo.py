@@ -40,6 +40,8 @@ from ..renewal.submission import build_snapshot
 from ..renewal.window import RenewalRules
 from ..renewal.wizard import STEPS, start_renewal
 from ..review import transitions
+from .demo_kinds import DemoKinds
+from .demo_kinds import load as load_kinds
 
 DEMO_PASSWORD = "Anquan2026"  # noqa: S105 - documented demonstration password
 DEMO_STAFF_PASSWORD = "Shenhe2026"  # noqa: S105 - documented demonstration password
@@ -69,6 +71,7 @@ def load_demo_data(today: date | None = None) -> list[DemoLogin]:
     }
     db.session.add_all(employers.values())
     logins: list[DemoLogin] = []
+    demo_hash = hash_password(DEMO_PASSWORD)  # one hash for every demo applicant (argon2 takes ~0.1 s a hash)
 
     def person(label, name, birth, seq, *, body="210000", until=None, email=True, first_gen=False,
                category=Category.CHEMICAL, password=True, address="211322"):
@@ -81,7 +84,7 @@ def load_demo_data(today: date | None = None) -> list[DemoLogin]:
                    category=category, employer_kind=employer.kind, body_id=bodies[body].id,
                    employer=employer, education="本科", major="安全工程", title="高级工程师",
                    address=employer.address, postcode=employer.postcode,
-                   password_hash=hash_password(DEMO_PASSWORD) if password else None)
+                   password_hash=demo_hash if password else None)
         db.session.add(p)
         if until is not None:
             db.session.add(Certificate(person=p, number=f"ZA{seq:010d}", category=category, body_id=bodies[body].id,
@@ -124,6 +127,7 @@ def load_demo_data(today: date | None = None) -> list[DemoLogin]:
         _education_and_work(applicant, today, employers[body])
         _application(applicant, status, today, staff[body], staff[None])
     _queues(person, today, staff, employers)
+    load_kinds(DemoKinds(person, today, staff, employers))
     _content()
     db.session.flush()
     return logins
@@ -237,6 +241,14 @@ def _content() -> None:
                  sort_order=1),
         Document(kind=DocumentKind.FORM, title="证件信息更正申请表（空白）", template="correction_blank.html",
                  sort_order=2),
+        Document(kind=DocumentKind.FORM, title="注册安全工程师初始注册申请表（含逾期初始注册，空白）",
+                 template="initial_blank.html", sort_order=3),
+        Document(kind=DocumentKind.FORM, title="注册安全工程师变更注册申请表（空白）", template="change_blank.html",
+                 sort_order=4),
+        Document(kind=DocumentKind.FORM, title="注册安全工程师重新注册申请表（空白）",
+                 template="reregistration_blank.html", sort_order=5),
+        Document(kind=DocumentKind.FORM, title="注册安全工程师注销注册申请表（空白）",
+                 template="cancellation_blank.html", sort_order=6),
         Document(kind=DocumentKind.REGULATION, title="注册安全工程师管理规定",
                  issued_by="国家安全生产监督管理总局令第11号",
                  body="第一条 为了加强注册安全工程师的管理，保障注册安全工程师依法执业，根据《安全生产法》等有关法律、"
