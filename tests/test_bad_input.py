@@ -180,6 +180,13 @@ class IdleLogoutDraft(PersonalForm):
     draft_step = StringField()
 
 
+class MaterialFields(ActionForm):
+    """What the materials' upload and remove forms post besides the file: where to go back to, the file replaced."""
+
+    next = StringField()
+    replace = StringField()
+
+
 @dataclass(frozen=True)
 class Target:
     """One route of the public or applicant side and what it takes from the visitor besides its path arguments."""
@@ -246,6 +253,11 @@ APPLICANT = [
     Target("applicant.apply_materials_next", ("POST",), ActionForm),
     Target("applicant.apply_preview"),
     Target("applicant.apply_submit", ("POST",), SubmitForm),
+    # 申请材料 (portal/applicant/materials.py): the files of the person's own application
+    Target("applicant.materials"),
+    Target("applicant.material_upload", ("POST",), MaterialFields),
+    Target("applicant.material_remove", ("POST",), MaterialFields),
+    Target("applicant.material_file", args=("thumbnail", "page", "download")),
 ]
 #: routes that take nothing from the visitor but the session and its CSRF token
 WITHOUT_INPUT = {"applicant.take_over", "applicant.session_keep_alive", "applicant.certificate_download",
