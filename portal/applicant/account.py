@@ -11,9 +11,9 @@ from flask_login import current_user, login_user
 
 from .. import clock
 from ..clock import utcnow
+from ..models import OPEN_STATUSES, ApplicationKind, ApplicationStatus
 from ..services.accounts import applicants as accounts
 from ..services.accounts.personal_notices import certificate_standing, personal_notices
-from ..models import OPEN_STATUSES, ApplicationKind, ApplicationStatus
 from ..services.errors import DomainError
 from ..services.registration import kinds
 from ..services.renewal import wizard

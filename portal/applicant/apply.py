@@ -20,7 +20,6 @@ from . import bp
 from .kinds_forms import CancellationForm, ChangeForm, ExamForm, RoutedEmployerForm
 from .renewal_forms import ActionForm
 from .renewal_wizard import (
-    K,
     current_person,
     index_url,
     life_rules,

@@ -3,10 +3,11 @@
 变更事项 (``change``), 注销原因 (``cancellation``), 上传材料 (``materials``) — and 聘用单位信息 with the reviewing
 body routed as RULES.md says, for the applicant to confirm instead of choosing it.
 
-Draft parts besides the renewal's ``personal`` and ``employer``: ``exam`` ``{"category"}``, ``change`` ``{"types":
-[employer|category|rename], "category" (the new one), "reason"}``, ``cancellation`` ``{"reason", "note"}``; the employer part
-also keeps ``enterprise_body_id`` (备案央企) and the routed ``body_id``. Every function takes plain arguments and the
-acting person, raises ``DomainError`` with a message for the user, and only flushes.
+Draft parts besides the renewal's ``personal`` and ``employer``: ``exam`` ``{"category"}``, ``change``
+``{"types": [employer|category|rename], "category" (the new one), "reason"}``, ``cancellation`` ``{"reason",
+"note"}``; the employer part also keeps ``enterprise_body_id`` (备案央企) and the routed ``body_id``. Every
+function takes plain arguments and the acting person, raises ``DomainError`` with a message for the user, and only
+flushes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from ..errors import DomainError
 from ..infrastructure.dates import add_years
 from ..renewal import wizard as engine
 from ..renewal.fields import text
-from ..renewal.records import EducationSummary, education_rows, education_summary as renewal_education_summary
+from ..renewal.records import EducationSummary, education_rows
+from ..renewal.records import education_summary as renewal_education_summary
 from ..review.queue import parse_id
 from . import kinds, routing
 from .kinds import HOLDER_REASONS, LifeCycleRules

@@ -1,10 +1,10 @@
-"""The step engine of every kind's wizard (延续注册's own and, through ``steps_of``, the steps of every other kind
-in ``registration.kinds.SPECS``): starting a 延续注册, resuming, the step navigator, steps 个人基本信息, 聘用单位信息 and
-预览.
+"""The step engine of every kind's wizard (延续注册's own and, through ``steps_of``, the steps of every other
+kind in ``registration.kinds.SPECS``): starting a 延续注册, resuming, the step navigator, steps 个人基本信息,
+聘用单位信息 and 预览.
 
 The wizard keeps its data in ``Application.draft``: ``{"personal": {...}, "employer": {...}, "completed":
-[steps], "current": step}`` (the other kinds add their own parts, see ``registration.wizard``). Every function takes plain arguments and the acting person, raises ``DomainError`` with
-a message for the user, and only flushes.
+[steps], "current": step}`` (the other kinds add their own parts, see ``registration.wizard``). Every function
+takes plain arguments and the acting person, raises ``DomainError`` with a message for the user, and only flushes.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ from ...validators import (
     validate_credit_code,
 )
 from ..errors import DomainError, NotFound
-from ..registration.kinds import SPECS, STEP_LABELS
+from ..registration.kinds import SPECS
+from ..registration.kinds import STEP_LABELS as STEP_LABELS  # the labels of every kind's steps, re-exported
 from ..review import transitions
 from ..review.queue import parse_id
 from .fields import optional, required, text
