@@ -211,3 +211,52 @@ def test_the_blank_form_of_each_kind(ctx, tmp_path, template, words):
                      "注册管理中心（盖章）"):
         assert expected in text, expected
     assert len(pages) == 2 and pages[1].endswith("第2页，共2页")
+
+
+# --- 「第N页，共M页」 in one layout pass -----------------------------------------------------------------------
+
+
+def layouts(monkeypatch) -> list[tuple[int, int]]:
+    """(pages printed, pages laid out) of every layout ``render_pdf`` makes from now on."""
+    from portal.services.documents import pdf
+
+    made = []
+    render_once = pdf._render_once
+
+    def spy(template_name, page_count, context):
+        document, printed = render_once(template_name, page_count, context)
+        made.append((page_count, pdf.page_count_of(document)))
+        return document, printed
+
+    monkeypatch.setattr(pdf, "_render_once", spy)
+    return made
+
+
+@pytest.mark.parametrize(("kind", "rows"), [("renewal", 2), ("renewal", 30), ("initial", 2), ("late_initial", 2),
+                                            ("reregistration", 25), ("change", 0), ("cancellation", 0)])
+def test_the_form_is_laid_out_once_when_its_pages_were_estimated_right(ctx, tmp_path, monkeypatch, kind, rows):
+    entries = tuple(EducationEntry(course=f"危险化学品重大危险源管理第{i}期", organiser="辽宁省安全培训中心",
+                                   start_date="2026-03-01", end_date="2026-03-06", hours=2) for i in range(rows))
+    work = tuple(WorkRow(start_date=f"{1990 + i}-01-01", employer_name="辽宁新能化工有限公司", position="安全员",
+                         duties="车间安全检查、隐患排查治理") for i in range(rows))
+    snapshot = kind_snapshot(kind, certificate=CERTIFICATE, exam=EXAM, work=work,
+                             education=Education(entries=entries, total=2 * rows, required=48))
+    made = layouts(monkeypatch)
+    pages = pdf_words(render_form_pdf(snapshot, NUMBER), tmp_path)
+    assert made == [(len(pages), len(pages))]
+    assert pages[-1].endswith(f"第{len(pages)}页，共{len(pages)}页")
+    assert (len(pages) > 1) == (rows > 20 or kind == "late_initial")
+
+
+def test_a_wrong_guess_is_laid_out_again_with_the_right_count(ctx, tmp_path, monkeypatch):
+    from portal.services.documents.pdf import render_pdf
+
+    made = layouts(monkeypatch)
+    form = form_context(kind_snapshot("initial", exam=EXAM), NUMBER)
+    pdf = render_pdf("pdf/application_form.html", pages=3, form=form, form_partial="pdf/kinds/initial.html")
+    assert made == [(3, 1), (1, 1)]
+    assert pdf_words(pdf, tmp_path)[0].endswith("第1页，共1页")
+    made.clear()
+    # a template that prints no page count is never laid out twice
+    render_pdf("pdf/_test_sample.html", pages=3, title="样例", rows=[], paragraph="")
+    assert len(made) == 1

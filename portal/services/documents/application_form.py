@@ -18,6 +18,7 @@ from flask_babel import force_locale
 from markupsafe import Markup
 
 from ...models import Application
+from .pages import estimate_pages
 from .pdf import render_pdf
 from .snapshot import ApplicationSnapshot
 
@@ -180,4 +181,5 @@ def render_form_pdf(snapshot: ApplicationSnapshot | dict | None, number: str | N
     """The form of ``snapshot`` as an A4 PDF (also used by the benchmark)."""
     form = form_context(snapshot, number)
     with force_locale("zh"):
-        return render_pdf(PDF_TEMPLATE, form=form, form_partial=kind_form(form["kind"]).partial, for_pdf=True)
+        return render_pdf(PDF_TEMPLATE, pages=estimate_pages(form), form=form,
+                          form_partial=kind_form(form["kind"]).partial, for_pdf=True)

@@ -3,6 +3,15 @@
 ``render_pdf`` needs an application context (not a request). Fonts are
 registered with ReportLab once per font path; resources are read only from
 the application's static folder, never from the network.
+
+「第N页，共M页」 in one layout pass: xhtml2pdf's ``<pdf:pagecount>`` lays the whole
+document out twice (ReportLab's multiBuild: a first pass only to count the
+pages). A template instead prints ``{{ page_count }}``: the document is laid
+out once with the number the caller expects (``pages``, e.g. the 申请表's
+estimate) or, without one, the number this template came out with last time;
+the pages of the result are counted, and only when that number was wrong is
+the document laid out again with the right one. A footer does not take part
+in the layout of the body, so the second pass always settles it.
 """
 
 from __future__ import annotations
@@ -10,6 +19,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -37,7 +47,12 @@ html, title { font-family: %(font)s; }
 body { font-family: %(font)s; font-size: 11pt; -pdf-word-wrap: CJK; }
 """
 
+#: The page tree of a PDF written by ReportLab: one flat ``/Pages`` dictionary (the outline has a /Count too).
+_PAGE_TREE = re.compile(rb"/Count (\d+) /Kids \[[^\]]*\] /Type /Pages\b")
+
 _font_lock = threading.Lock()
+#: Template name -> the number of pages it came out with last time (the guess for the next render).
+_last_page_counts: dict[str, int] = {}
 #: Font file path -> name registered with ReportLab for it.
 _registered: dict[str, str] = {}
 
@@ -128,10 +143,49 @@ def _resource_policy() -> ResourceAccessPolicy:
     return ResourceAccessPolicy.server(base_dir=_static_root(), allow_remote=False)
 
 
-def render_pdf(template_name: str, **context: object) -> bytes:
-    """Render a template (given ``pdf_font``) to an A4 PDF and return its bytes."""
+class PageCount:
+    """``{{ page_count }}`` in a template: the number of pages the layout is made with, noting that it was
+    printed (a template that does not print it is never laid out twice)."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+        self.printed = False
+
+    def __str__(self) -> str:
+        self.printed = True
+        return str(self.value)
+
+    def __html__(self) -> str:
+        return str(self)
+
+
+def page_count_of(pdf: bytes) -> int:
+    """The number of pages of a PDF written by ReportLab (its one page tree's ``/Count``); 0 if not found."""
+    found = _PAGE_TREE.search(pdf)
+    return int(found.group(1)) if found else 0
+
+
+def render_pdf(template_name: str, *, pages: int | None = None, **context: object) -> bytes:
+    """Render a template (given ``pdf_font`` and ``page_count``) to an A4 PDF and return its bytes.
+
+    ``pages``: how many pages the caller expects (the guess for ``{{ page_count }}``, see the module's
+    docstring); a wrong guess costs a second layout, never a wrong number."""
+    guess = pages or _last_page_counts.get(template_name, 1)
+    pdf, printed = _render_once(template_name, guess, context)
+    if printed:
+        actual = page_count_of(pdf)
+        if actual and actual != guess:
+            log.debug("PDF %s: %d pages, not %d; laid out again", template_name, actual, guess)
+            pdf, _printed = _render_once(template_name, actual, context)
+        _last_page_counts[template_name] = actual or guess
+    return pdf
+
+
+def _render_once(template_name: str, page_count: int, context: dict) -> tuple[bytes, bool]:
+    """One layout of the template; whether it printed ``page_count``."""
     font = cjk_font_name()
-    html = render_template(template_name, pdf_font=font, **context)
+    count = PageCount(page_count)
+    html = render_template(template_name, pdf_font=font, page_count=count, **context)
     output = io.BytesIO()
     try:
         result = pisa.CreatePDF(
@@ -149,4 +203,4 @@ def render_pdf(template_name: str, **context: object) -> bytes:
     if result.err:
         log.error("PDF rendering of %s reported errors: %s", template_name, result.log)
         raise PdfRenderError()
-    return output.getvalue()
+    return output.getvalue(), count.printed
