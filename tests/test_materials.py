@@ -569,3 +569,15 @@ def test_the_database_backend_keeps_files_in_stored_files(app, db, person):
     assert db.session.scalar(select(func.count()).select_from(StoredFile)
                              .where(StoredFile.key.in_([added[0].storage_key, added[0].thumbnail_key]))) == 2
     assert body("210000") is not None
+
+
+def test_a_request_over_the_size_limit_is_refused_beside_the_item(app, client, db, person):
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    application = make_kind_application(person)
+    db.session.commit()
+    login_as(client, person)
+    response = upload(client, application, "contract", ("big.pdf", b"%PDF-1.7 " + b"0" * 8000))
+    assert response.status_code == 302 and response.headers["Location"].endswith("#material-contract")
+    assert "一次上传的文件合计不能超过" in item_block(page(client, application), "contract")
+    assert files_of(db, application) == []
+    assert client.post("/applicant/change-password", data={"x": "0" * 8000}).status_code == 413
