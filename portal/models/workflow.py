@@ -79,6 +79,8 @@ class Transition:
     reason_label: object = None
     #: Bootstrap colour of the console button
     style: str = "primary"
+    #: the confirmation page's button, where 「确认」 + the label would not read well
+    confirm: object = None
     #: the kinds of application (``ApplicationKind`` values) it applies to; None: every kind
     kinds: frozenset[str] | None = None
     #: offered as a button or action; False: only carried out as the effect of another decision
@@ -132,7 +134,7 @@ _ANY = {
                                         "%(certificate)s，有效期至 %(until)s。")},
         "change": {"label": _l("准予变更注册"), "done": _l("已准予变更注册，执业证信息已变更。"),
                    "notice": N_("您的%(kind)s申请（申请编号 %(number)s）已准予变更，执业证编号和有效期不变。")},
-        "cancellation": {"label": _l("确认注销"), "done": _l("已确认注销，执业证已注销。"),
+        "cancellation": {"label": _l("确认注销"), "confirm": _l("确认注销"), "done": _l("已确认注销，执业证已注销。"),
                          "notice": N_("您的执业证（编号 %(certificate)s）已注销（申请编号 %(number)s）。")},
     },
     "refuse": {
