@@ -351,3 +351,30 @@ def test_every_application_of_the_demo_data_opens_in_the_console(app, client, db
             assert "确认注销" in page if application.kind is K.CANCELLATION else "准予" in page
     page = text(client.get("/reviewer/applications/?flt0_0=initial_passed&flt1_6=cancellation"))
     assert "尉迟敬德" in page
+
+
+def test_bulk_approval_words_each_kind_on_its_own(client, db):
+    """批量准予 of a renewal and a body-filed 注销 together: the confirmation says 确认注销 beside the 注销, and each
+    item's result reads as its kind's decision."""
+    from portal.clock import utcnow
+    from portal.services.registration.cancellation import file_by_body
+
+    w = world(db)
+    renewer = make_person(name="曹参", body_code=BODY_A)
+    make_certificate(renewer)
+    renewal = make_application(renewer, status=S.INITIAL_PASSED)
+    holder = make_person(name="萧何", body_code=BODY_A)
+    make_certificate(holder)
+    filed_one = file_by_body(holder, w.reviewer_a, "death", "因病去世。", utcnow())
+    db.session.commit()
+    login_as(client, w.central)
+    ids = [renewal.id, filed_one.id]
+    confirm = text(post(client, "/reviewer/desk/confirm/approve/", {"ids": ids}))
+    assert f"{filed_one.number} 萧何" in confirm and "注销注册" in confirm and "确认注销" in confirm
+    result = post(client, "/reviewer/desk/run/approve/", {"ids": ids, "confirmed": "1"})
+    page = text(result)
+    assert "成功2条" in page
+    assert "已确认注销，执业证已注销。" in page and "已准予延续注册，执业证有效期已延续。" in page
+    db.session.expire_all()
+    assert db.session.get(Application, filed_one.id).status is S.APPROVED
+    assert db.session.get(type(holder), holder.id).current_certificate.status is CertificateStatus.REVOKED

@@ -141,7 +141,8 @@ def decide_one(application: Application, decision: str, staff: Staff, now: datet
         decide(application, staff, decision, None, now)
     except DomainError as error:
         return BulkOutcome(application.id, number, name, False, str(error.message))
-    return BulkOutcome(application.id, number, name, True, str(TRANSITIONS_BY_NAME[decision].done))
+    return BulkOutcome(application.id, number, name, True,
+                       str(TRANSITIONS_BY_NAME[decision].for_kind(application.kind).done))
 
 
 def record_bulk(decision: str, staff: Staff, outcomes: list[BulkOutcome]) -> None:
