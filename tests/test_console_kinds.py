@@ -15,7 +15,6 @@ from portal.models import (
     Application,
     ApplicationKind,
     ApplicationStatus,
-    AuditLog,
     Category,
     CertificateStatus,
 )
@@ -293,8 +292,8 @@ def test_a_body_files_and_central_confirms_the_cancellation(client, db):
     # filed once: the form is not offered again
     again = client.get(f"/reviewer/people/cancel/?id={w.person_a.id}", follow_redirects=True)
     assert "正在等待注册管理中心确认" in text(again)
-    assert db.session.scalar(select(func.count()).select_from(AuditLog).where(
-        AuditLog.staff_id == w.reviewer_a.id)) >= 1
+    [filing] = audit_rows(db, "application.file_cancellation")
+    assert filing.staff_id == w.reviewer_a.id and filing.target_id == application.id
 
     login_as(client, w.central)
     queue = text(client.get("/reviewer/applications/?flt0_0=initial_passed"))
