@@ -581,3 +581,16 @@ def test_a_request_over_the_size_limit_is_refused_beside_the_item(app, client, d
     assert "一次上传的文件合计不能超过" in item_block(page(client, application), "contract")
     assert files_of(db, application) == []
     assert client.post("/applicant/change-password", data={"x": "0" * 8000}).status_code == 413
+
+
+def test_a_removal_rolled_back_keeps_the_file_and_a_committed_one_deletes_it(app, db, person):
+    application = make_kind_application(person)
+    [photo] = materials.upload(application, person, "qualification", [png()], utcnow())
+    db.session.commit()
+    keys = {photo.storage_key, photo.thumbnail_key}
+    materials.remove(application, person, photo.id, utcnow())
+    db.session.rollback()
+    assert keys <= stored_keys(db) and len(files_of(db, application)) == 1
+    materials.remove(application, person, photo.id, utcnow())
+    db.session.commit()
+    assert not keys & stored_keys(db) and files_of(db, application) == []

@@ -18,7 +18,8 @@ Who may do what, and when:
 
 Files are checked by ``uploads.inspect`` (content, size, decompression bombs, images re-encoded) and kept in
 ``storage()``: at most ``UPLOAD_MAX_FILES_PER_ITEM`` files an item and ``UPLOAD_MAX_APPLICATION_BYTES`` in all.
-Services only flush; the view commits.
+Services only flush; the view commits. A removed or replaced file's bytes go with the transaction (database
+backend) or once it has committed (filesystem backend).
 """
 
 from __future__ import annotations
@@ -31,14 +32,15 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from ...extensions import db
 from ...models import Application, ApplicationKind, ApplicationMaterial, ApplicationStatus, Person, Staff
 from .. import uploads
 from ..errors import DomainError, NotFound
 from ..infrastructure.audit import record
-from ..storage import storage
+from ..storage import DatabaseStorage, storage
 
 K = ApplicationKind
 S = ApplicationStatus
@@ -266,10 +268,9 @@ def upload(application: Application, person: Person, item: str, data: bytes | Se
     store = storage()
     if old is not None:
         position = old.position
-        later = [f for f in files if f.position > old.position]
-        for following in later:  # make room after the replaced file for the other new ones
-            following.position += len(checked) - 1
-        _delete(old, store)
+        for following in files:  # make room after the replaced file for the other new ones
+            if following.position > old.position:
+                following.position += len(checked) - 1
     else:
         position = max((f.position for f in files), default=-1) + 1
     added = []
@@ -280,6 +281,8 @@ def upload(application: Application, person: Person, item: str, data: bytes | Se
             size=len(one.data), pages=one.pages, uploaded_at=now, person_id=person.id)
         db.session.add(material)
         added.append(material)
+    if old is not None:
+        _delete(old, store)
     db.session.flush()
     db.session.expire(application, ["materials"])
     return added
@@ -302,14 +305,30 @@ def remove(application: Application, person: Person, material_id: int, now: date
 
 
 def _delete(material: ApplicationMaterial, store) -> None:
-    """The row, then its files. The database backend deletes in the transaction; the filesystem's files go now (a
-    rolled-back request would leave the row without its file: the page then shows it as missing)."""
-    keys = [material.storage_key, material.thumbnail_key]
+    """The row, then its files: the database backend deletes them in the transaction; files of the filesystem
+    backend are deleted once the transaction has committed (a rolled-back request keeps them, with their row)."""
+    keys = [key for key in (material.storage_key, material.thumbnail_key) if key]
     db.session.delete(material)
     db.session.flush()
-    for key in keys:
-        if key:
+    if isinstance(store, DatabaseStorage):
+        for key in keys:
             store.delete(key)
+    else:
+        db.session.info.setdefault(_DELETE_AFTER_COMMIT, []).extend((store, key) for key in keys)
+
+
+_DELETE_AFTER_COMMIT = "materials_delete_after_commit"
+
+
+@event.listens_for(Session, "after_commit")
+def _delete_committed(session) -> None:
+    for store, key in session.info.pop(_DELETE_AFTER_COMMIT, []):
+        store.delete(key)
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_rolled_back(session) -> None:
+    session.info.pop(_DELETE_AFTER_COMMIT, None)
 
 
 def _material_of(application: Application, material_id) -> ApplicationMaterial:
