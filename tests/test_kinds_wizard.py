@@ -283,6 +283,9 @@ def test_change_of_employer_routes_to_the_new_province_and_shows_changing(client
 
 def test_rename_keeps_the_credit_code(client, db, holder):
     token, _ = start_change(client, db, holder, ["rename"])
+    form = client.get("/applicant/apply/change/employer").get_data(as_text=True)
+    assert f'value="{CREDIT_CODE}"' in form and 'value="辽宁华信化工有限公司"' in form  # starts from the current one
+    assert '<option selected value="production">' in form
     response = post(client, "/applicant/apply/change/employer", employer(credit_code=JIANGSU_CODE), token)
     assert "统一社会信用代码不变" in text(response)
     response = post(client, "/applicant/apply/change/employer", employer(), token)
@@ -383,3 +386,55 @@ def test_another_persons_application_answers_404(client, db, holder, passer):
     assert client.get(f"/applicant/applications/{theirs.id}/withdraw").status_code == 404
     assert client.get("/applicant/apply/nonsense/").status_code == 404
     assert client.get("/applicant/apply/renewal/personal").status_code == 404
+
+
+# --- 退回: replace the marked document, submit again ----------------------------------------------------------
+
+
+def test_a_returned_initial_registration_shows_the_marked_document_and_goes_again(client, db, passer):
+    from portal.clock import utcnow
+    from portal.services.registration import materials
+    from portal.services.review import transitions
+    from tests.factories import make_staff
+
+    login_as(client, passer)
+    token = csrf_token(client, "/applicant/apply/initial/")
+    post(client, "/applicant/apply/initial/start", token=token)
+    post(client, "/applicant/apply/initial/personal", PERSONAL, token)
+    post(client, "/applicant/apply/initial/exam", {"category": "chemical", "confirm": "y"}, token)
+    confirm_employer(client, "/applicant/apply/initial/employer", token, employer())
+    post(client, "/applicant/apply/initial/work", work_data(), token)
+    post(client, "/applicant/apply/initial/work/next", token=token)
+    [application] = rows(db, passer)
+    for item in ("qualification", "contract", "id_card"):
+        upload(client, application.id, item, token, "/applicant/apply/initial/materials")
+    post(client, "/applicant/apply/initial/materials/next", token=token)
+    client.get("/applicant/apply/initial/preview")
+    assert post(client, "/applicant/apply/initial/submit", {"confirm": "y"}, token).status_code == 302
+
+    reviewer = make_staff()
+    [application] = rows(db, passer)
+    contract = next(m for m in application.materials if m.item == "contract")
+    materials.mark_for_replacement(application, reviewer, {contract.id: "合同未盖章"}, utcnow())
+    transitions.return_for_changes(application, reviewer, "劳动合同须加盖单位公章。", utcnow())
+    db.session.commit()
+
+    page = text(client.get(f"/applicant/applications/{application.id}"))
+    assert "注册机构要求更换以下材料" in page and "劳动合同或聘用文件：合同未盖章" in page
+    response = client.get("/applicant/apply/initial/")
+    assert response.headers["Location"].endswith("/applicant/apply/initial/preview")  # the whole form first
+    preview = text(client.get("/applicant/apply/initial/preview"))
+    assert "请更换「劳动合同或聘用文件」" in preview
+    assert "请更换「劳动合同或聘用文件」" in text(post(client, "/applicant/apply/initial/submit", {"confirm": "y"},
+                                                     token))
+    page = client.get("/applicant/apply/initial/materials").get_data(as_text=True)
+    assert "合同未盖章" in page
+    response = client.post(f"/applicant/applications/{application.id}/materials/contract/upload",
+                           data={"csrf_token": token, "next": "/applicant/apply/initial/materials",
+                                 "replace": str(contract.id), "file": (io.BytesIO(png()), "contract.png")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    response = post(client, "/applicant/apply/initial/submit", {"confirm": "y"}, token)
+    assert response.status_code == 302, text(response)
+    [application] = rows(db, passer)
+    assert application.status is S.SUBMITTED

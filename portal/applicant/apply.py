@@ -143,8 +143,8 @@ def apply_employer_step(application, person):
     """聘用单位信息: the employer (统一社会信用代码 checked; for a 变更 a new employer, or the new name of the same
     one), a filed central enterprise if it is one, and the registration body the rules route the application to,
     shown for the applicant to confirm."""
-    data = {name: str(value) if value is not None else ""
-            for name, value in ((application.draft or {}).get("employer") or {}).items()}
+    saved = (application.draft or {}).get("employer") or registration.employer_of_profile(application)
+    data = {name: str(value) if value is not None else "" for name, value in saved.items()}
     routed = registration.routed_body(application)
     data["confirm_body"] = str(routed.id) if routed else ""
     form = restored_form(application, "employer", RoutedEmployerForm, data) or RoutedEmployerForm(data=data)

@@ -86,11 +86,11 @@ def _initial_draft(kind, person, certificate, eligibility) -> dict:
     employer = person.employer
     draft = {"completed": [], "current": kinds.SPECS[kind].steps[0],
              "personal": {name: getattr(person, name) or "" for name in engine.PERSONAL_FIELDS}}
-    if kind is not K.CHANGE:  # a 变更 starts from an empty employer: the new one, or the renamed one
+    if kind is not K.CHANGE:  # a 变更's employer form starts from what it changes (employer_of_profile)
         draft["employer"] = {
             "name": (employer.name if employer else (certificate.employer_name if certificate else "")) or "",
             "credit_code": employer.credit_code if employer else "",
-            "kind": (person.employer_kind or (employer.kind if employer else None) or ""),
+            "kind": _kind_code(person, employer),
             "address": (employer.address if employer else "") or "",
             "contact_person": (employer.contact_person if employer else "") or "",
             "contact_phone": (employer.contact_phone if employer else "") or "",
@@ -99,6 +99,25 @@ def _initial_draft(kind, person, certificate, eligibility) -> dict:
         category = eligibility.exam_record.category or person.category
         draft["exam"] = {"category": category.value if category else ""}
     return draft
+
+
+def _kind_code(person: Person, employer) -> str:
+    kind = person.employer_kind or (employer.kind if employer else None)
+    return kind.value if kind else ""
+
+
+def employer_of_profile(application: Application) -> dict:
+    """The employer the form starts from when the draft has none: a 变更 that keeps the employer (a new name, a
+    new category) starts from the current one; a change of employer starts empty."""
+    if application.kind is not K.CHANGE or "employer" in change_types(application):
+        return {}
+    person, employer = application.person, application.person.employer
+    name, code = current_employer(person, application.certificate)
+    return {"name": name, "credit_code": code,
+            "kind": _kind_code(person, employer),
+            "address": (employer.address if employer else "") or "",
+            "contact_person": (employer.contact_person if employer else "") or "",
+            "contact_phone": (employer.contact_phone if employer else "") or ""}
 
 
 def _cancellation_body_id(person: Person, certificate) -> int | None:
