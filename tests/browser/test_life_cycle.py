@@ -5,6 +5,7 @@ the console halves (退回, 初审通过, 准予) are the reviewers' tests."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -293,3 +294,18 @@ def test_holder_applies_for_cancellation(page, db):
     application = application_of(db, person.id)
     assert application.kind is K.CANCELLATION and application.status is S.SUBMITTED
     assert application.snapshot["cancellation"]["reason"] == "退休"
+
+
+def test_catalogue_and_change_steps_in_english_on_a_phone(new_page, db):
+    person = make_person(name="李明")
+    make_certificate(person, valid_until=date(2028, 6, 30))
+    db.session.commit()
+    page = new_page(390, 844)
+    log_in(page, person.id_number)
+    page.get_by_role("link", name="English").click()
+    expect(page.locator("#kinds [data-kind=initial]")).to_contain_text("Why can I not apply?")
+    screenshot(page, "kinds-catalogue-holder-en-phone")
+    page.locator("#kinds [data-kind=change] a").click()
+    page.get_by_role("button", name=re.compile("Start")).click()
+    expect(page.locator("#change-types")).to_be_visible()
+    screenshot(page, "kinds-change-1-change-en-phone")
