@@ -97,9 +97,15 @@ NOT_WITHDRAWABLE = _l("注册机构已开始审核该申请，不能撤回。")
 # --- applicant transitions ----------------------------------------------------------------------
 
 
+#: the 申请编号's two letters per kind (延续 YX, 初始 CS, 变更 BG, 重新 CX, 注销 ZX)
+NUMBER_PREFIXES = {"initial": "CS", "late_initial": "CS", "renewal": "YX", "change": "BG", "reregistration": "CX",
+                   "cancellation": "ZX"}
+
+
 def application_number(application: Application, today: date) -> str:
-    """申请编号: ``YX`` + the registry's year of the first 上报 + the zero-padded id (unique because the id is)."""
-    return f"YX{today:%Y}{application.id:08d}"
+    """申请编号: the kind's two letters + the registry's year of the first 上报 + the zero-padded id (unique because
+    the id is)."""
+    return f"{NUMBER_PREFIXES[application.kind.value]}{today:%Y}{application.id:08d}"
 
 
 @carries_out("submit")
