@@ -23,7 +23,7 @@ from portal.models import (
     StaffRole,
 )
 from portal.services.errors import DomainError
-from portal.services.registration import cancellation, effects, kinds, numbers, routing
+from portal.services.registration import cancellation, kinds, numbers, routing
 from portal.services.review import transitions
 from tests.factories import body, make_application, make_certificate, make_exam_record, make_person, make_staff
 
