@@ -286,6 +286,7 @@ def test_a_body_files_and_central_confirms_the_cancellation(client, db):
     assert application.body_id == w.person_a.body_id
     detail = text(client.get(response.headers["Location"]))
     assert "已办理注销" in detail and "注册机构办理" in detail and "注销情形 死亡" in detail
+    assert "报注册管理中心确认注销 · " in detail  # its history entry
     assert "reviewer_a" in detail or "审核员" in detail
     person_page = text(client.get(f"/reviewer/people/details/?id={w.person_a.id}"))
     assert f"已办理注销（申请编号 {application.number}）" in person_page
@@ -314,6 +315,8 @@ def test_a_body_files_and_central_confirms_the_cancellation(client, db):
     assert "已注销" in text(client.get(f"/reviewer/people/details/?id={w.person_a.id}"))
     # the person's own open renewal was closed by the 注销
     assert db.session.get(Application, w.application_a.id).status is S.CLOSED
+    closed = text(client.get(f"/reviewer/applications/details/?id={w.application_a.id}"))
+    assert "已终止" in closed and "终止办理 · central" in closed
 
 
 @pytest.mark.parametrize("app_config", [{"UPLOAD_STORAGE": "database"}])  # the demo's scans: no files
