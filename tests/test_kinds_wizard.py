@@ -278,6 +278,7 @@ def test_change_of_employer_routes_to_the_new_province_and_shows_changing(client
     assert application.status is S.SUBMITTED
     assert change["types"] == "变更聘用单位" and change["old_employer_name"] == "辽宁华信化工有限公司"
     assert application.snapshot["employer"]["name"] == "江苏苏化集团有限公司"
+    assert application.snapshot["work"] == [] and application.snapshot["education"]["entries"] == []
     assert "变更中" in text(client.get("/applicant/")) and "继续办理" in menu(client)
 
 

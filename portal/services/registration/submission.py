@@ -46,7 +46,9 @@ def build_snapshot(application: Application, person: Person, today: date, rules:
     base = renewal.build_snapshot(application, person, today, rules.renewal)
     kind_steps = engine.steps_of(application)
     category = steps.category_of(application)
-    values = {"person": base.person, "certificate": base.certificate, "employer": base.employer, "body": base.body}
+    # the renewal's parts this kind's form prints; education and work only where the kind has those steps
+    values = {"person": base.person, "certificate": base.certificate, "employer": base.employer, "body": base.body,
+              "education": Education(), "work": ()}
     if category is not None:
         values["person"] = replace(base.person, category=category.text)
     if "employer" not in kind_steps:  # 注销: the employer as the profile has it
