@@ -131,3 +131,48 @@ def test_the_applicant_uploads_a_photo_and_the_reviewer_opens_it(db, page, new_p
     console.wait_for_function("() => [...document.querySelectorAll('.mv-page img')]"
                               ".every(img => img.complete && img.naturalWidth > 0)")
     screenshot(console, "materials-reviewer-pdf")
+
+
+def test_the_reviewer_marks_a_document_at_return_and_the_applicant_replaces_it(db, page, new_page, tmp_path):
+    from portal.services.registration import materials
+
+    person = make_person(name="周杰")
+    application = Application(person=person, kind=ApplicationKind.INITIAL, status=ApplicationStatus.DRAFT,
+                              body_id=person.body_id, draft={"completed": []})
+    db.session.add(application)
+    db.session.flush()
+    now = utcnow()
+    for code in ("qualification", "contract", "id_card"):
+        materials.upload(application, person, code, [photo()], now)
+    application.status, application.submitted_at = ApplicationStatus.SUBMITTED, now
+    application.number = f"YX{clock.today():%Y}{application.id:08d}"
+    application.snapshot = {"person": {"name": person.name, "id_number": person.id_number}}
+    reviewer = make_staff("reviewer_r", body_code="210000")
+    db.session.commit()
+    id_card = materials.files_of(application, "id_card")[0]
+    (tmp_path / "身份证-清晰.jpg").write_bytes(jpeg_with_exif(900, 600))
+
+    console = new_page()
+    staff_login(console, reviewer.username)
+    console.goto(f"/reviewer/applications/details/?id={application.id}")
+    marks = console.locator("#return-materials")
+    marks.get_by_label("身份证件 · 第1份").check()
+    marks.locator(f'input[name="return-replace-reason-{id_card.id}"]').fill("照片反光，号码看不清")
+    console.locator('button[data-decision="return"]').click()
+    expect(console.locator(".alert-success, .alert").first).to_be_visible()
+    expect(console.locator(f'#materials [data-material="{id_card.id}"]')).to_contain_text("照片反光，号码看不清")
+
+    applicant_login(page, person.id_number)
+    page.goto(f"/applicant/applications/{application.id}/materials")
+    flagged = page.locator("#material-id_card .mt-flagged")
+    expect(flagged).to_contain_text("需要更换：照片反光，号码看不清")
+    expect(page.locator("#material-id_card h4")).to_contain_text("需更换")
+    expect(page.locator("#material-qualification .mt-buttons")).to_have_count(0)  # not marked: stays as it is
+    screenshot(page, "materials-applicant-returned")
+    flagged.locator("summary").click()
+    flagged.locator('input[type="file"]').set_input_files(str(tmp_path / "身份证-清晰.jpg"))
+    flagged.get_by_role("button", name="上传替换").click()
+    expect(page.locator("#material-id_card .mt-flagged")).to_have_count(0)
+    expect(page.locator("#material-id_card .mt-file")).to_have_count(1)
+    expect(page.locator("#material-id_card img")).to_be_visible()
+    expect(page.locator("#material-id_card h4")).to_contain_text("已上传")
