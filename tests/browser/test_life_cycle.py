@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from axe_playwright_python.sync_playwright import Axe
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -29,6 +30,10 @@ from tests.clocks import beijing
 from tests.factories import PASSWORD, make_certificate, make_exam_record, make_person, new_id_number
 
 K = ApplicationKind
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+axe = Axe()
 S = ApplicationStatus
 LIAONING = make_credit_code("91210100MA0Y12345")
 JIANGSU = make_credit_code("91320100MA1X23456")
@@ -66,7 +71,23 @@ def at_step(page, label: str) -> None:
 
 
 def shot(page, kind: str, number: int, step: str) -> None:
-    screenshot(page, f"kinds-{kind}-{number}-{step}")
+    """Save the page (desktop, then phone width) and check it there: axe-core finds no serious or critical WCAG
+    2.1 A/AA violation, and nothing scrolls sideways on a phone."""
+    name = f"kinds-{kind}-{number}-{step}"
+    screenshot(page, name)
+    accessible(page, name)
+    page.set_viewport_size(PHONE)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{name} scrolls sideways by {overflow} px on a phone"
+    screenshot(page, f"{name}-phone")
+    page.set_viewport_size(DESKTOP)
+
+
+def accessible(page, name: str) -> None:
+    result = axe.run(page, options=WCAG)
+    grave = [f"{v['id']} ({v['impact']}) {[node['target'] for node in v['nodes'][:3]]}"
+             for v in result.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert not grave, f"{name}: " + "; ".join(grave)
 
 
 def fill_personal(page) -> None:
@@ -146,6 +167,7 @@ def test_exam_passer_sets_a_password_and_applies_for_initial_registration(page, 
     menu.locator("[data-kind=renewal] summary").click()
     expect(menu.locator("[data-kind=renewal]")).to_contain_text("没有您的执业证注册信息")
     screenshot(page, "kinds-catalogue-exam-passer")
+    accessible(page, "catalogue")
     menu.get_by_role("link", name="初始注册", exact=True).click()
     expect(page.get_by_text("请在2031-01-01前申请初始注册")).to_be_visible()
     shot(page, "initial", 0, "index")
