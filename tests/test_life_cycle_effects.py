@@ -153,8 +153,7 @@ def test_a_body_cannot_file_a_cancellation_for_another_bodys_person(db):
         cancellation.file_by_body(person, outsider, "death", "", clock.utcnow())
     assert db.session.scalar(select(func.count()).select_from(Application)
                              .where(Application.kind == K.CANCELLATION)) == 0
-    refused = db.session.scalars(select(AuditLog).where(AuditLog.action == "cancellation.refused")).one()
-    assert person.id_number not in refused.summary
+    # (the console refuses such a request before the service, with an access.denied row: test_console_kinds)
 
 
 def test_a_second_filing_and_bad_grounds_are_refused(db):

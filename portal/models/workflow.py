@@ -140,6 +140,7 @@ _ANY = {
     "refuse": {
         "*": {"notice": N_("您的%(kind)s申请（申请编号 %(number)s）不予注册，原因：%(reason)s")},
         "cancellation": {"label": _l("不予注销"), "done": _l("已作出不予注销的决定。"),
+                         "reason_label": _l("不予注销的理由"),
                          "notice": N_("注销注册申请（申请编号 %(number)s）未获确认，原因：%(reason)s")},
     },
 }

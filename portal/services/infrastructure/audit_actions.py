@@ -32,7 +32,6 @@ ACTION_LABELS = {
     "application.approve": _l("准予注册（审批通过）"),
     "application.file_cancellation": _l("注册机构办理注销"),
     "application.close": _l("终止办理（注册已注销）"),
-    "cancellation.refused": _l("越权办理注销被拒绝"),
     "application.refuse": _l("不予注册"),
     "application.bulk_initial_pass": _l("批量初审通过"),
     "application.bulk_approve": _l("批量准予注册"),

@@ -18,7 +18,6 @@ from ...extensions import db
 from ...models import Application, ApplicationKind, ApplicationStatus, CertificateStatus, Person, Staff
 from ..documents.snapshot import ApplicationSnapshot, BodyPart, CertificatePart, PersonPart
 from ..errors import DomainError
-from ..infrastructure import audit
 from ..review import transitions
 from .kinds import BODY_GROUNDS, pending_filed_cancellation
 
@@ -26,7 +25,8 @@ NOTE_MAX_LENGTH = 500
 
 
 class OutsideJurisdiction(DomainError):
-    """A reviewer tried to act on a person of another body (audited)."""
+    """A reviewer tried to act on a person of another body. The console refuses the request before it gets here,
+    with its ``access.denied`` audit row (``portal.reviewer.gate.deny``); this is the service's own guard."""
 
 
 def may_file(staff: Staff | None, person: Person) -> bool:
@@ -39,9 +39,6 @@ def file_by_body(person: Person, staff: Staff, ground: str, note: str, now: date
     """File a 注销 of ``person``'s registration on ``ground`` (a ``BODY_GROUNDS`` code) with ``note``; it goes to
     the center for confirmation. Flushes only."""
     if not may_file(staff, person):
-        audit.record("cancellation.refused", f"越权办理注销：{person.masked_id_number}", staff=staff,
-                     target=person, body_id=staff.body_id if staff else None,
-                     data={"person_body_id": person.body_id})
         raise OutsideJurisdiction(_l("只能为本注册机构管辖的注册人员办理注销。"))
     if ground not in BODY_GROUNDS:
         raise DomainError(_l("请选择注销情形。"), field="ground")
