@@ -120,8 +120,12 @@ def app_config() -> dict:
 
 
 @pytest.fixture
-def test_config(database_url: str, app_config: dict) -> dict:
-    return {"SQLALCHEMY_DATABASE_URI": database_url, "CAPTCHA_ENABLED": False, **app_config}
+def test_config(database_url: str, app_config: dict, tmp_path_factory) -> dict:
+    """The settings of the app under test: its database, no captcha, and uploads in a folder of the test's own
+    (never the checkout's instance folder)."""
+    uploads = str(tmp_path_factory.mktemp("uploads"))
+    return {"SQLALCHEMY_DATABASE_URI": database_url, "CAPTCHA_ENABLED": False, "UPLOAD_FOLDER": uploads,
+            **app_config}
 
 
 @pytest.fixture
