@@ -4,10 +4,12 @@
 
 The database should hold the national-scale data set (``bench/data_scale.py``: 1,000,000 persons, 200,000
 applications, 3,000,000 audit rows). The script starts gunicorn with the documented settings (gunicorn.conf.py,
-``--workers 2``) pinned to CPU 0 — first for ``bench/hello.py`` (the baseline), then for the portal — and drives each
-page with wrk (pinned to CPU 1): anonymous pages, an applicant's own pages, and the console's default views, filters,
-sorts and searches for a provincial reviewer and for central staff (accounts created if missing). Needs wrk
-(``apt-get install wrk``). ``--sync`` measures gunicorn's ``-w2`` sync workers instead (issue 10's "now" column).
+``--workers 2``) pinned to CPU 0 — for ``bench/hello.py`` (the baseline) and for the portal, side by side — and drives
+each page with wrk (pinned to CPU 1): anonymous pages, an applicant's own pages, and the console's default views,
+filters, sorts and searches for a provincial reviewer and for central staff (accounts created if missing). Each page
+is measured in ``--rounds`` short rounds, each right after a round of the baseline, and the medians are printed (on a
+machine others use, a burst of their work then falls on both sides of a ratio). Needs wrk (``apt-get install wrk``).
+``--sync`` measures gunicorn's ``-w2`` sync workers instead (issue 10's "now" column); ``--only PREFIX`` some pages.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -120,32 +123,49 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="each page is measured in this many rounds (of --seconds / rounds), each right after a "
+                             "round of the hello-world baseline; the medians are printed")
     parser.add_argument("--sync", action="store_true", help="gunicorn -w2 sync workers instead of gunicorn.conf.py")
+    parser.add_argument("--only", action="append", default=[], help="pages whose path starts with this (repeatable; "
+                                                                    "the hello-world baseline always runs)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install wrk")
     cookies = session_cookies(args.database_url)
     env = dict(os.environ, DATABASE_URL=args.database_url, SECRET_KEY=SECRET, PORTAL_ENV="production")
     print(f"gunicorn {'-w2 sync' if args.sync else 'gunicorn.conf.py -w2'} on CPU 0, wrk -c{args.connections} "
-          f"on CPU 1, {args.seconds}s per page; load average {os.getloadavg()[0]:.2f}")
+          f"on CPU 1, {args.seconds}s per page in {args.rounds} rounds; load average {os.getloadavg()[0]:.2f}")
     print(f"{'page':46} {'as':15} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'vs hello':>9} errors")
-    server, base = serve("bench.hello:app", args, env)
-    try:
-        hello, p50, p95, errors = run_wrk(base + "/", None, args.seconds, args.connections)
-        label = "hello-world Flask (baseline)"
-        print(f"{label:46} {'anonymous':15} {hello:8.1f} {p50:8.2f} {p95:8.2f} {'1.00':>9} {errors}")
-    finally:
-        stop(server)
+    # Both apps are served at once (each -w2 on CPU 0, the idle one costs nothing): every page's rounds alternate
+    # with rounds of the baseline, so a burst of other work on the machine falls on both sides of a ratio.
+    hello_server, hello_base = serve("bench.hello:app", args, env)
     server, base = serve("wsgi:app", args, env)
     try:
         plan = [(path, None) for path in ANONYMOUS] + [(path, "applicant") for path in APPLICANT] + CONSOLE
+        if args.only:
+            plan = [(path, who) for path, who in plan if any(path.startswith(prefix) for prefix in args.only)]
+        seconds = max(1, round(args.seconds / args.rounds))
+        hello_runs = []
         for path, who in plan:
-            rate, p50, p95, errors = run_wrk(base + quote(path, safe="/?=&"), cookies.get(who), args.seconds,
-                                             args.connections)
-            print(f"{path:46} {who or 'anonymous':15} {rate:8.1f} {p50:8.2f} {p95:8.2f} {rate / hello:9.2f} {errors}",
-                  flush=True)
+            runs, ratios = [], []
+            for _round in range(args.rounds):
+                hello = run_wrk(hello_base + "/", None, seconds, args.connections)
+                page = run_wrk(base + quote(path, safe="/?=&"), cookies.get(who), seconds, args.connections)
+                hello_runs.append(hello)
+                runs.append(page)
+                ratios.append(page[0] / hello[0])
+            rate, p50, p95 = (statistics.median(run[i] for run in runs) for i in range(3))
+            errors = sum(run[3] for run in runs)
+            print(f"{path:46} {who or 'anonymous':15} {rate:8.1f} {p50:8.2f} {p95:8.2f} "
+                  f"{statistics.median(ratios):9.2f} {errors}", flush=True)
+        rate, p50, p95 = (statistics.median(run[i] for run in hello_runs) for i in range(3))
+        label = "hello-world Flask (baseline, all rounds)"
+        print(f"{label:46} {'anonymous':15} {rate:8.1f} {p50:8.2f} {p95:8.2f} {'1.00':>9} "
+              f"{sum(run[3] for run in hello_runs)}")
     finally:
         stop(server)
+        stop(hello_server)
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 

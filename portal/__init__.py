@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
+from weakref import WeakSet
 
 from flask import Flask
 
@@ -10,9 +12,28 @@ from .config import Config, load_config
 from .converters import init_converters
 
 
+class Portal(Flask):
+    """Flask, asking once per function whether it is a coroutine: Flask asks ``inspect`` again for every hook and
+    view of every request (a dozen calls, ~5% of a /healthz). Weakly kept: a function made for one request
+    (``after_this_request``) leaves the cache with it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._plain_functions = WeakSet()
+
+    def ensure_sync(self, func):
+        if func in self._plain_functions:
+            return func
+        sync = super().ensure_sync(func)
+        if sync is func:  # a plain function (a coroutine's wrapper is made afresh, as Flask does)
+            with suppress(TypeError):  # not weakly referable: asked every time, as by Flask
+                self._plain_functions.add(func)
+        return sync
+
+
 def create_app(config: type[Config] | dict | None = None) -> Flask:
     """Build the app. ``config`` is a Config class, or a mapping of overrides (tests); nothing here touches the DB."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Portal(__name__, instance_relative_config=True)
     load_config(app, config)
     register_proxy(app)
     register_extensions(app)
@@ -66,8 +87,10 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from .core import SessionCookies
     from .transaction import init_transactions
 
+    app.session_interface = SessionCookies()
     init_transactions(app)
 
 

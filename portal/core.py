@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from ipaddress import ip_address, ip_network
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, redirect, request, session, url_for
+from flask import Blueprint, Flask, Response, current_app, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -59,11 +60,15 @@ def favicon():
     return redirect(url_for("static", filename="img/favicon.svg"), code=301)
 
 
+#: /healthz's answer, as ``jsonify({"status": "ok"})`` writes it, made once
+_HEALTHY = b'{"status":"ok"}\n'
+
+
 @bp.get("/healthz")
 def healthz():
     """Liveness probe for the load balancer (and the baseline endpoint of the benchmarks): the process answers;
     it touches neither the database nor Redis."""
-    return {"status": "ok"}
+    return Response(_HEALTHY, mimetype="application/json")
 
 
 @limiter.request_filter
@@ -153,18 +158,29 @@ def _authority(netloc: str) -> str:
     return netloc.lower().removesuffix(":80").removesuffix(":443")
 
 
+#: what every response carries unless its view set the header itself: (name, lower-case name, value)
+_COMMON_HEADERS = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+                   ("Referrer-Policy", "same-origin"))
+_SITE_HEADERS = tuple((name, name.lower(), value) for name, value in
+                      (("Content-Security-Policy", SITE_POLICY), *_COMMON_HEADERS))
+_CONSOLE_HEADERS = tuple((name, name.lower(), value) for name, value in
+                         (("Content-Security-Policy", CONSOLE_POLICY), *_COMMON_HEADERS))
+
+
 @bp.after_app_request
 def security_headers(response: Response) -> Response:
     """Headers every page gets; pages of a logged-in user are never stored by the browser or a proxy, so the
-    back button after 安全退出 shows nothing personal."""
-    console = request.path.startswith("/reviewer")
-    response.headers.setdefault("Content-Security-Policy", CONSOLE_POLICY if console else SITE_POLICY)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
+    back button after 安全退出 shows nothing personal. (One pass over the headers a view set: werkzeug's
+    ``setdefault`` raises and catches a KeyError for every header not yet there, ~6 µs each.)"""
+    path = request.path
+    headers = response.headers
+    present = {name.lower() for name, _value in headers}
+    for name, lower, value in _CONSOLE_HEADERS if path.startswith("/reviewer") else _SITE_HEADERS:
+        if lower not in present:
+            headers.add(name, value)
     signed_in = "_user_id" in session  # not current_user: loading the user here could re-enter the login machinery
-    if signed_in or request.path.startswith(("/applicant/", "/reviewer/")):
-        response.headers["Cache-Control"] = "no-store"
+    if signed_in or path.startswith(("/applicant/", "/reviewer/")):
+        headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -206,3 +222,18 @@ class TrustedProxyFix:
     def __call__(self, environ, start_response):
         app = self.proxied if self.is_trusted(environ.get("REMOTE_ADDR")) else self.direct
         return app(environ, start_response)
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed cookie session, its signing serializer made once per secret key (Flask builds a new one on
+    every request, cookie or not: ~10 µs of a request's fixed cost)."""
+
+    def __init__(self):
+        self._serializers: dict = {}
+
+    def get_signing_serializer(self, app: Flask):
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = self._serializers[keys] = super().get_signing_serializer(app)
+        return serializer

@@ -1,5 +1,6 @@
 """Extension objects, created unbound; ``create_app`` binds them."""
 
+from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -23,9 +24,30 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class PortalCSRF(CSRFProtect):
+    """Flask-WTF's CSRF protection, asking the request's method first: a GET, HEAD or OPTIONS request is never
+    checked, and Flask-WTF looked up the view's exemptions before finding that out, on every request."""
+
+    def protect(self, apply_exemptions=False):
+        if request.method not in current_app.config["WTF_CSRF_METHODS"]:
+            return
+        super().protect(apply_exemptions)
+
+
+class PortalLimiter(Limiter):
+    """Flask-Limiter, skipping a request its request filters exempt (``/healthz``, core.py) at once: Flask-Limiter
+    still evaluated an empty list of limits and the meta limits for it (a third of the probe's cost). Without meta
+    limits (the portal sets none) nothing else would have been checked."""
+
+    def _check_request_limit(self, callable_name=None, in_middleware=True):
+        if not self._meta_limits and any(exempt() for exempt in self._request_filters):
+            return
+        super()._check_request_limit(callable_name, in_middleware)
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
-csrf = CSRFProtect()
+csrf = PortalCSRF()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+limiter = PortalLimiter(key_func=get_remote_address, default_limits=[])
