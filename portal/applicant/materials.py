@@ -17,9 +17,9 @@ from ..clock import utcnow
 from ..errors import render_error
 from ..extensions import db
 from ..models import Application, ApplicationMaterial
+from ..services import uploads
 from ..services.errors import DomainError, NotFound
 from ..services.infrastructure.audit import record
-from ..services import uploads
 from ..services.registration import materials as service
 from ..transaction import rollback_only
 from . import bp
