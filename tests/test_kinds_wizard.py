@@ -439,3 +439,18 @@ def test_a_returned_initial_registration_shows_the_marked_document_and_goes_agai
     assert response.status_code == 302, text(response)
     [application] = rows(db, passer)
     assert application.status is S.SUBMITTED
+
+
+def test_a_submitted_renewal_keeps_its_paper_route_and_offers_uploads(client, db, applicant):
+    from tests.test_renewal_support import fill_wizard, submit
+
+    login_as(client, applicant)
+    fill_wizard(client)
+    assert submit(client).status_code == 302
+    [application] = rows(db, applicant)
+    page = text(client.get(f"/applicant/applications/{application.id}"))
+    assert "请导出并打印申请表" in page and "不是必须" in page and "签字盖章的申请表" in page
+    token = csrf_token(client, f"/applicant/applications/{application.id}")
+    back = f"/applicant/applications/{application.id}"
+    assert upload(client, application.id, "signed_form", token, back).status_code == 302
+    assert [m.item for m in rows(db, applicant)[0].materials] == ["signed_form"]

@@ -40,10 +40,12 @@ def application_detail(application_id: int):
     body's address) — and after 退回 the documents the body asked to replace."""
     person = current_person()
     application = get_own_application_or_404(application_id, person)
-    uploads = application.kind is not ApplicationKind.RENEWAL and application.submitted_at is not None
+    submitted = application.submitted_at is not None
+    # 延续注册 keeps the guide's paper route; its uploads (the scanned form …) are offered, none required
+    uploads = application.kind is not ApplicationKind.RENEWAL and submitted
     return render_template("applicant/renewal/detail.html", person=person, application=application,
                            just_submitted=request.args.get("submitted") == "1", actions=_actions(person),
-                           items=registration.materials_checklist(application) if uploads else [],
+                           items=registration.materials_checklist(application) if submitted else [],
                            uploads=uploads, continue_url=_continue_url(application),
                            next_url=url_for("applicant.application_detail", application_id=application.id))
 
