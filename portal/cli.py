@@ -1,9 +1,10 @@
-"""Flask commands: ``import``, ``create-staff``, ``demo-data``, ``reference-data``, ``synth``."""
+"""Flask commands: ``import``, ``create-staff``, ``demo-data``, ``reference-data``, ``synth``, ``clean-uploads``."""
 
 from __future__ import annotations
 
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -139,6 +140,32 @@ def synth_command(persons: int) -> None:
     click.echo(f"已生成 {persons} 名人员及执业证，用时 {time.perf_counter() - started:.1f} 秒。")
 
 
+@click.command("clean-uploads")
+@click.option("--hours", type=click.IntRange(1, 24 * 365), default=24, show_default=True,
+              help="Only files stored longer ago than this.")
+@click.option("--delete", "remove", is_flag=True, help="Delete them (without it, only list them).")
+def clean_uploads_command(hours: int, remove: bool) -> None:
+    """List (or delete) stored upload files no application material refers to: files of uploads whose request
+    rolled back. Safe to run while the portal serves: recent files are left alone."""
+    from .clock import utcnow
+    from .models import ApplicationMaterial
+    from .services.storage import orphans, storage
+
+    referenced = set()
+    for key, thumbnail in db.session.execute(select(ApplicationMaterial.storage_key,
+                                                    ApplicationMaterial.thumbnail_key)):
+        referenced.update(k for k in (key, thumbnail) if k)
+    store = storage()
+    found = orphans(store, referenced, before=utcnow() - timedelta(hours=hours))
+    for key in found:
+        click.echo(key)
+        if remove:
+            store.delete(key)
+    db.session.commit()
+    click.echo(f"{'已删除' if remove else '找到'} {len(found)} 个无引用的上传文件。")
+
+
 def init_commands(app: Flask) -> None:
-    for command in (import_command, create_staff_command, reference_data_command, demo_data_command, synth_command):
+    for command in (import_command, create_staff_command, reference_data_command, demo_data_command, synth_command,
+                    clean_uploads_command):
         app.cli.add_command(command)

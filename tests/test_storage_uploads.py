@@ -5,6 +5,7 @@ bombs and locked or broken PDFs refused."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 from flask import current_app
@@ -13,6 +14,7 @@ from PIL.PngImagePlugin import PngInfo
 from pypdf import PdfWriter
 from sqlalchemy import select
 
+from portal import clock
 from portal.models import StoredFile
 from portal.services import storage, uploads
 from portal.services.documents.pdf import render_pdf
@@ -132,3 +134,37 @@ def test_pdfs_are_counted_and_locked_ones_refused(app):
     locked = io.BytesIO()
     writer.write(locked)
     assert "密码" in refused(app, locked.getvalue())
+
+
+@pytest.mark.parametrize("backend", ["filesystem", "database"])
+def test_clean_uploads_deletes_only_old_unreferenced_files(app, db, tmp_path, backend):
+    import os
+
+    from portal.models import Application, ApplicationKind, ApplicationMaterial
+    from tests.factories import make_person
+
+    app.config.update(UPLOAD_STORAGE=backend, UPLOAD_FOLDER=str(tmp_path / "up"))
+    current_app.config.update(UPLOAD_STORAGE=backend, UPLOAD_FOLDER=str(tmp_path / "up"))  # the db fixture's app
+    store = storage.storage()
+    kept, old, fresh = store.put(b"kept"), store.put(b"old"), store.put(b"fresh")
+    person = make_person()
+    application = Application(person=person, kind=ApplicationKind.INITIAL, draft={})
+    db.session.add(application)
+    db.session.flush()
+    db.session.add(ApplicationMaterial(application_id=application.id, item="contract", storage_key=kept,
+                                       content_type="image/png", size=4))
+    two_days_ago = clock.utcnow() - timedelta(days=2)
+    if backend == "filesystem":
+        for key in (kept, old):
+            os.utime(store._path(key), (two_days_ago.timestamp(), two_days_ago.timestamp()))
+    else:
+        for row in db.session.scalars(select(StoredFile).where(StoredFile.key.in_([kept, old]))):
+            row.created_at = two_days_ago
+    db.session.commit()
+
+    listed = app.test_cli_runner().invoke(args=["clean-uploads"])
+    assert listed.exit_code == 0 and old in listed.output and fresh not in listed.output and kept not in listed.output
+    deleted = app.test_cli_runner().invoke(args=["clean-uploads", "--delete"])
+    assert "已删除 1 个" in deleted.output
+    db.session.expire_all()
+    assert sorted(storage.storage().keys()) == sorted([kept, fresh])

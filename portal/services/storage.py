@@ -16,6 +16,7 @@ import re
 import secrets
 import tempfile
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -37,6 +38,8 @@ class Storage(Protocol):
     def delete(self, key: str) -> None: ...
 
     def keys(self) -> Iterable[str]: ...
+
+    def stored_at(self, key: str) -> datetime: ...
 
 
 def new_key() -> str:
@@ -90,6 +93,9 @@ class FileSystemStorage:
             if _KEY.fullmatch(path.name):
                 yield path.name
 
+    def stored_at(self, key: str) -> datetime:
+        return datetime.fromtimestamp(self._path(key).stat().st_mtime, UTC)
+
 
 class DatabaseStorage:
     """Files as rows of ``stored_files``, written in the caller's transaction (they commit or roll back with it)."""
@@ -112,6 +118,12 @@ class DatabaseStorage:
     def keys(self) -> Iterable[str]:
         return db.session.scalars(select(StoredFile.key)).all()
 
+    def stored_at(self, key: str) -> datetime:
+        stored = db.session.scalar(select(StoredFile.created_at).where(StoredFile.key == _checked(key)))
+        if stored is None:
+            raise KeyError(key)
+        return stored
+
 
 def storage() -> Storage:
     """The configured backend (``UPLOAD_STORAGE``: ``filesystem`` or ``database``)."""
@@ -124,6 +136,10 @@ def storage() -> Storage:
     raise ValueError(f"UPLOAD_STORAGE={kind!r}: use filesystem or database")
 
 
-def orphans(store: Storage, referenced: set[str]) -> list[str]:
-    """Keys the store holds that nothing refers to (files of rolled-back uploads), for a periodic clean-up."""
-    return sorted(set(store.keys()) - referenced)
+def orphans(store: Storage, referenced: set[str], before: datetime | None = None) -> list[str]:
+    """Keys the store holds that nothing refers to (files of rolled-back uploads), for a periodic clean-up; with
+    ``before``, only those stored earlier (a file being uploaded right now is not yet referenced)."""
+    keys = sorted(set(store.keys()) - referenced)
+    if before is None:
+        return keys
+    return [key for key in keys if store.stored_at(key) < before]
