@@ -152,19 +152,19 @@ def test_reregistration_form(ctx, tmp_path):
 
 def test_cancellation_form_by_the_holder(ctx, tmp_path):
     snapshot = kind_snapshot("cancellation", certificate=CERTIFICATE,
-                             cancellation=CancellationPart(reason="退休", filed_by="本人"))
+                             cancellation=CancellationPart(reason="其他（出国定居）", filed_by="本人"))
     pages = pdf_words(render_form_pdf(snapshot, NUMBER), tmp_path)
     text = assert_common(pages, "注册安全工程师注销注册申请表")
     assert len(pages) == 1
     assert "提出方■本人申请□注册机构提出" in text
-    assert "■退休□离职□不再从事安全生产工作□其他" in text
-    assert "□死亡□丧失民事行为能力□注册被撤销□注册被吊销" in text and "■" not in text.split("■退休")[1]
+    assert "□退休□离职□不再从事安全生产工作■其他" in text and "情况说明其他（出国定居）" in text
+    assert "□死亡□丧失民事行为能力□注册被撤销□注册被吊销" in text and "■" not in text.split("■其他")[1]
     assert "申请人签名" in text
 
 
 def test_cancellation_form_filed_by_a_body(ctx, tmp_path):
     snapshot = kind_snapshot("cancellation", certificate=CERTIFICATE, cancellation=CancellationPart(
-        ground="死亡：2026年12月5日病故，有死亡证明", filed_by="辽宁省应急管理厅"))
+        ground="死亡", reason="2026年12月5日病故，有死亡证明", filed_by="辽宁省应急管理厅"))
     text = assert_common(pdf_words(render_form_pdf(snapshot, NUMBER), tmp_path), "注册安全工程师注销注册申请表")
     assert "□本人申请■注册机构提出（辽宁省应急管理厅）" in text
     assert "■死亡□丧失民事行为能力" in text and "2026年12月5日病故" in text

@@ -103,7 +103,7 @@ def _tables(form: dict) -> list[_Table]:
     if kind == "cancellation":
         cancellation = form["cancellation"]
         grounds = "　".join("□" + mark["label"] for mark in cancellation["grounds"])
-        said = cancellation["ground"] if cancellation["by_body"] else cancellation["reason"]
+        said = cancellation["reason"] or cancellation["ground"]
         rows = [ROW, ROW, _row((grounds, 0.80)), max(SHORT_BOX, _row((said, 0.80)))]
         return [_person(form, True, False), _employer(form), _Table(rows), _materials(form)]
     return [_person(form, True, True), _employer(form), _education(form), _work(form)]  # 延续注册
