@@ -120,6 +120,8 @@ class Config:
     LOG_LEVEL: str | None = None
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
+    #: the console's home page counts every application at most this often per scope (seconds; 0: every request)
+    DASHBOARD_CACHE_SECONDS = 60
 
 
 class DevelopmentConfig(Config):
@@ -150,6 +152,7 @@ class TestConfig(Config):
     MAIL_RETRY_SECONDS = 0.2
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = False
+    DASHBOARD_CACHE_SECONDS = 0  # tests that count on the dashboard see every change (test_dashboard_cache sets it)
 
 
 CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig, "test": TestConfig}

@@ -1,7 +1,8 @@
 """The console's home page: the dashboard of what waits for this staff member — counts by status, the age of the
 queue in working days (a chart drawn in the browser from ``dashboard.json``, with the same figures in a table),
 overdue and nearly due items first; for central staff the same across bodies, a table by body and the renewals
-nearing their expiry undecided."""
+nearing their expiry undecided. The counts are at most a minute old (``dashboard.build``): the page says when they
+were counted."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from flask import jsonify
 from flask_admin import AdminIndexView, expose
 
 from ..services.review import dashboard
-from ..services.review import queue as review_queue
 from .gate import ConsoleGate, current_staff
+from .listing import local_time
 
 
 class ConsoleHomeView(ConsoleGate, AdminIndexView):
@@ -22,8 +23,10 @@ class ConsoleHomeView(ConsoleGate, AdminIndexView):
     def index(self):
         """首页: the dashboard, and the counts of 待初审 / 待审批 applications and pending correction requests."""
         staff = current_staff()
-        return self.render("reviewer/home.html", staff=staff, counts=review_queue.pending_counts(staff),
-                           dash=dashboard.build(staff), queue_url=self.applications.queue_url,
+        dash = dashboard.build(staff)
+        return self.render("reviewer/home.html", staff=staff, counts=dash["counts"], dash=dash,
+                           figures_at=local_time(dash["figures_at"], seconds=True),
+                           queue_url=self.applications.queue_url,
                            urgent_url=self.urgent_url, body_url=self.body_url,
                            corrections_url=self.corrections.pending_url())
 
