@@ -29,7 +29,7 @@ from ..renewal import submission as renewal
 from ..renewal import wizard as engine
 from ..renewal.records import check_work_history, work_rows
 from ..review import transitions
-from . import kinds
+from . import kinds, materials
 from . import wizard as steps
 from .kinds import LifeCycleRules
 
@@ -95,11 +95,9 @@ def _change_part(application: Application, person: Person) -> ChangePart:
 
 
 def _material_rows(application: Application) -> tuple[MaterialRow, ...]:
-    module = steps.materials_module()
-    if module is None or application.id is None:
-        return ()
+    """The 附件清单: each item with files, how many and their pages."""
     return tuple(MaterialRow(item_label=label, count=count, pages=pages)
-                 for label, count, pages in module.summary(application))
+                 for label, count, pages in materials.summary(application))
 
 
 def submission_problems(application: Application, person: Person, today: date, rules: LifeCycleRules) -> list:

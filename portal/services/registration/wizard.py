@@ -27,7 +27,7 @@ from ..renewal.fields import text
 from ..renewal.records import EducationSummary, education_rows
 from ..renewal.records import education_summary as renewal_education_summary
 from ..review.queue import parse_id
-from . import kinds, routing
+from . import kinds, materials, routing
 from .kinds import HOLDER_REASONS, LifeCycleRules
 
 K = ApplicationKind
@@ -373,23 +373,14 @@ def step_shortfalls(application: Application, person: Person, today: date, rules
 # --- 上传材料 ---------------------------------------------------------------------------------------------
 
 
-def materials_module():
-    """Helper M's checklist (``registration.materials``), or None where it is not installed yet."""
-    try:
-        from . import materials
-    except ImportError:  # pragma: no cover - only before the materials module landed
-        return None
-    return materials
-
-
 def materials_checklist(application: Application) -> list:
-    module = materials_module()
-    return module.checklist(application) if module else []
+    """The kind's checklist with the files uploaded (``registration.materials``)."""
+    return materials.checklist(application)
 
 
 def materials_problems(application: Application) -> list[str]:
-    module = materials_module()
-    return module.problems_before_submit(application) if module else []
+    """What the materials still lack before 上报: required documents, those 退回 marked for replacement."""
+    return materials.problems_before_submit(application)
 
 
 def finish_materials(application: Application, person: Person) -> None:
