@@ -124,7 +124,7 @@ def test_submit_return_resubmit_pass_approve(page, new_page, db):
     # The applicant reads the reason and resubmits
     page.goto("/applicant/")
     expect(page.get_by_text("继续教育证明缺少培训机构盖章").first).to_be_visible()
-    page.get_by_role("link", name="延续注册").first.click()
+    page.locator("#kinds").get_by_role("link", name="继续办理").click()
     expect(page.get_by_text(reason).first).to_be_visible()
     walk_to_submit(page)
     page.get_by_label("本人承诺").check()

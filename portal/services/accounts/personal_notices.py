@@ -122,7 +122,7 @@ def _application_notice(application: Application, stored: set[tuple[int | None, 
                           at=application.decided_at or application.submitted_at or application.updated_at,
                           reason=application.last_reason if status in WITH_REASON else None,
                           link="applicant.renewal_index" if editable else "applicant.history",
-                          link_text=str(_l("延续注册") if editable else _l("历史记录")))
+                          link_text=str(_l("继续填写") if editable else _l("历史记录")))
 
 
 def personal_notices(person: Person, today: date, window_months: int) -> list[PersonalNotice]:
