@@ -91,3 +91,25 @@ def test_local_time_is_babels_pattern(app, value):
         assert listing.local_time(value, seconds=True) == format_datetime(value, "yyyy-MM-dd HH:mm:ss")
         assert listing.local_time(value, time=False) == format_datetime(value, "yyyy-MM-dd")
     assert listing.local_time(None) == ""
+
+
+def _view(app, endpoint: str):
+    return next(view for view in app.extensions["reviewer_console"]._views if view.endpoint == endpoint)
+
+
+def test_a_list_without_the_view_button_keeps_its_empty_buttons_column(app, client, busy, monkeypatch):
+    monkeypatch.setattr(_view(app, "reviewer_people"), "can_view_details", False)
+    login_as(client, busy.central)
+    lean, plain = both_ways(client, monkeypatch, "/reviewer/people/")
+    assert lean == plain and '<td class="list-buttons-column"></td>' in lean
+
+
+def test_rows_with_other_buttons_or_bulk_actions_keep_flask_admins_template(app, monkeypatch):
+    people = _view(app, "reviewer_people")
+    with app.test_request_context():
+        monkeypatch.setattr(people, "get_actions_list", lambda: ([("merge", "合并")], {}))
+        assert listing.lean_rows(people, [], "/reviewer/people/") is None  # a checkbox per row
+        monkeypatch.undo()
+        monkeypatch.setattr(people, "can_edit", True)
+        assert listing.lean_rows(people, [], "/reviewer/people/") is None  # an edit button
+        assert listing.lean_rows(_view(app, "reviewer_bodies"), [], "/reviewer/bodies/") is None

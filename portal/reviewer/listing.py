@@ -96,9 +96,10 @@ def detail_urls(endpoint: str, **arguments) -> Callable[[object], str]:
 def lean_rows(view, data, return_url: str) -> list[Markup] | None:
     """The ``<td>`` cells of each row of ``data`` as Flask-Admin's list template would render them (its 查看
     button, then each column through ``view.get_list_value``), or None when the view's rows carry other buttons
-    (edit, delete, extra actions), which keep Flask-Admin's template."""
+    (edit, delete, extra actions), bulk actions (a checkbox per row) or editable cells, which keep Flask-Admin's
+    template."""
     actions = view.get_list_row_actions() if view.column_display_actions else []
-    if any(type(action).__name__ != "ViewRowAction" for action in actions):
+    if any(type(action).__name__ != "ViewRowAction" for action in actions) or view.get_actions_list()[0]:
         return None
     columns = [name for name, _label in view._list_columns]
     if any(view.is_editable(name) for name in columns):
@@ -108,12 +109,20 @@ def lean_rows(view, data, return_url: str) -> list[Markup] | None:
         title = escape(actions[0].title or "")
         button = (f'<td class="list-buttons-column"><a class="icon" href="{{}}" title="{title}"><span class="fa fa-eye '
                   'glyphicon glyphicon-eye-open"></span></a></td>')
+
+        def first_cells(row):
+            return [button.format(escape(view_url(view.get_pk_value(row))))]
+    else:  # the buttons' column is there, empty, as in Flask-Admin's rows, unless the view hides it
+        empty = ['<td class="list-buttons-column"></td>'] if view.column_display_actions else []
+
+        def first_cells(row):
+            return list(empty)
     openings = [(f'<td class="col-{escape(name)}">', name) for name in columns]
     formatters, type_formatters = view.column_formatters, view.column_type_formatters
     value = view._get_list_value
     rows = []
     for row in data:
-        parts = [button.format(escape(view_url(view.get_pk_value(row))))] if actions else []
+        parts = first_cells(row)
         for opening, name in openings:
             parts.append(f"{opening}{escape(value(None, row, name, formatters, type_formatters))}</td>")
         rows.append(Markup("".join(parts)))  # noqa: S704 - the row's every value is escaped above
