@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ... import clock
 from ...extensions import db
@@ -212,8 +212,8 @@ def _expiring(staff: Staff, today: date, count: int) -> dict:
     horizon, condition = _expiring_condition(today)
     base = scoped(select(Application).join(Certificate, Certificate.id == Application.certificate_id),
                   Application, staff).where(*condition)
-    items = db.session.scalars(base.options(selectinload(Application.person), selectinload(Application.body),
-                                            selectinload(Application.certificate))
+    items = db.session.scalars(base.options(joinedload(Application.person), joinedload(Application.body),
+                                            joinedload(Application.certificate))
                                .order_by(Certificate.valid_until, Application.id).limit(20)).all()
     return {"count": count, "items": items, "horizon": horizon}
 

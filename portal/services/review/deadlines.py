@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, false, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ... import clock
 from ...extensions import db
@@ -351,8 +351,8 @@ def urgent_applications(query_scope, urgency: Urgency | str, statuses: tuple[App
             Application.status == status, Application.kind == ApplicationKind.RENEWAL,
             Certificate.valid_until < (today if urgency is Urgency.OVERDUE else _soon_expiry_limit(today, calendar)))
         for query, order in ((by_stage, column), (by_expiry, Certificate.valid_until)):
-            query = query_scope(query).options(selectinload(Application.person), selectinload(Application.body),
-                                               selectinload(Application.certificate))
+            query = query_scope(query).options(joinedload(Application.person), joinedload(Application.body),
+                                               joinedload(Application.certificate))
             for application in db.session.scalars(query.order_by(order).limit(limit)):
                 found[application.id] = application
     rows = [(application, application_row_deadline(application, today, calendar)) for application in found.values()]
