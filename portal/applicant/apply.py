@@ -29,6 +29,7 @@ from .renewal_wizard import (
     restored_form,
     resume_url,
     same_kind,
+    save_step,
     show_error,
     step_route,
     step_url,
@@ -75,15 +76,10 @@ def apply_exam_step(application, person):
     专业类别 to register. 逾期初始注册 says what continuing education it needs."""
     saved = (application.draft or {}).get("exam", {})
     form = ExamForm(data=saved)
-    if form.validate_on_submit():
-        try:
-            registration.save_exam(application, person, form.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            return redirect(next_step_url(application, "exam"))
-    elif request.method == "GET":
-        remember_step(application, person, "exam")
+    done = save_step(application, person, "exam", form,
+                     lambda data: registration.save_exam(application, person, data))
+    if done:
+        return done
     record = application.exam_record
     rules = life_rules()
     return render_step("applicant/apply/exam.html", application, person, "exam", form=form, record=record,
@@ -100,15 +96,10 @@ def apply_change_step(application, person):
     saved = dict((application.draft or {}).get("change", {}))
     saved["new_category"] = saved.pop("category", "")
     form = ChangeForm(data=saved)
-    if form.validate_on_submit():
-        try:
-            registration.save_change(application, person, form.data, life_rules())
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            return redirect(next_step_url(application, "change"))
-    elif request.method == "GET":
-        remember_step(application, person, "change")
+    done = save_step(application, person, "change", form,
+                     lambda data: registration.save_change(application, person, data, life_rules()))
+    if done:
+        return done
     old_name, old_code = registration.current_employer(person, application.certificate)
     return render_step("applicant/apply/change.html", application, person, "change", form=form,
                        certificate=application.certificate, old_name=old_name, old_code=old_code,
@@ -122,16 +113,9 @@ def apply_change_step(application, person):
 def apply_cancellation_step(application, person):
     """注销原因: the holder's reason (退休, 离职, 不再从事安全生产工作, 其他) and a note."""
     form = CancellationForm(data=(application.draft or {}).get("cancellation", {}))
-    if form.validate_on_submit():
-        try:
-            registration.save_cancellation(application, person, form.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            return redirect(next_step_url(application, "cancellation"))
-    elif request.method == "GET":
-        remember_step(application, person, "cancellation")
-    return render_step("applicant/apply/cancellation.html", application, person, "cancellation", form=form,
+    done = save_step(application, person, "cancellation", form,
+                     lambda data: registration.save_cancellation(application, person, data))
+    return done or render_step("applicant/apply/cancellation.html", application, person, "cancellation", form=form,
                        certificate=application.certificate)
 
 

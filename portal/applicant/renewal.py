@@ -24,12 +24,12 @@ from .renewal_wizard import (
     current_person,
     index_url,
     life_rules,
-    next_step_url,
     remember_step,
     render_step,
     restored_form,
     resume_url,
     rules,
+    save_step,
     show_error,
     step_route,
 )
@@ -65,16 +65,9 @@ def step_personal(application, person):
     """个人基本信息: update education, title, contact details; identity fields are shown read-only."""
     saved = (application.draft or {}).get("personal", {})
     form = restored_form(application, "personal", PersonalForm, saved) or PersonalForm(data=saved)
-    if form.validate_on_submit():
-        try:
-            wizard.save_personal(application, person, form.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            return redirect(next_step_url(application, "personal"))
-    elif request.method == "GET":
-        remember_step(application, person, "personal")
-    return render_step("applicant/renewal/personal.html", application, person, "personal", form=form)
+    done = save_step(application, person, "personal", form,
+                     lambda data: wizard.save_personal(application, person, data))
+    return done or render_step("applicant/renewal/personal.html", application, person, "personal", form=form)
 
 
 @step_route("employer", "employer", methods=("GET", "POST"), others=False)
@@ -84,16 +77,9 @@ def renewal_employer(application, person):
     data["body_id"] = str(data.get("body_id") or "")
     form = restored_form(application, "employer", EmployerForm, data) or EmployerForm(data=data)
     form.set_bodies(wizard.reviewing_bodies())
-    if form.validate_on_submit():
-        try:
-            wizard.save_employer(application, person, form.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            return redirect(next_step_url(application, "employer"))
-    elif request.method == "GET":
-        remember_step(application, person, "employer")
-    return render_step("applicant/renewal/employer.html", application, person, "employer", form=form)
+    done = save_step(application, person, "employer", form,
+                     lambda data: wizard.save_employer(application, person, data))
+    return done or render_step("applicant/renewal/employer.html", application, person, "employer", form=form)
 
 
 @step_route("preview", "preview")

@@ -212,6 +212,22 @@ def remember_step(application: Application, person: Person, step: str) -> None:
         rollback_only()
 
 
+def save_step(application: Application, person: Person, step: str, form, save: Callable[[dict], object]):
+    """The usual life of a step's form: a valid POST is saved through ``save(form.data)`` and leads to the next
+    step (the redirect is returned), or shows the service's message beside its field; a GET notes the step for
+    resuming. None when the page is to be shown."""
+    if form.validate_on_submit():
+        try:
+            save(form.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            return redirect(next_step_url(application, step))
+    elif request.method == "GET":
+        remember_step(application, person, step)
+    return None
+
+
 def show_error(form, error: DomainError) -> None:
     """Undo what the service changed and put its message beside the field it names (or above the form)."""
     rollback_only()

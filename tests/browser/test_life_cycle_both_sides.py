@@ -25,40 +25,24 @@ from portal.models import (
     StaffRole,
 )
 from tests.browser.conftest import screenshot
-from tests.browser.test_life_cycle import (
+from tests.browser.test_life_cycle import (  # noqa: F401 - app_config, clock and scan are fixtures
     JIANGSU,
     LIAONING,
     add_work,
+    app_config,
     at_step,
+    clock,
     fill_employer,
     fill_personal,
     log_in,
+    scan,
     upload,
 )
 from tests.browser.test_reviewer_loop import staff_login
-from tests.clocks import beijing
 from tests.factories import make_certificate, make_exam_record, make_person, make_staff, new_id_number
 
 K = ApplicationKind
 S = ApplicationStatus
-
-
-@pytest.fixture(autouse=True)
-def clock(time_machine):
-    """2026-11-28, 10:00 Beijing, ticking (the browser waits on real time)."""
-    time_machine.move_to(beijing(2026, 11, 28, 10), tick=True)
-
-
-@pytest.fixture
-def app_config(tmp_path):
-    return {"UPLOAD_STORAGE": "filesystem", "UPLOAD_FOLDER": str(tmp_path / "uploads")}
-
-
-@pytest.fixture
-def scan(tmp_path):
-    path = tmp_path / "scan.png"
-    Image.new("RGB", (900, 1200), (245, 245, 240)).save(path, format="PNG")
-    return path
 
 
 @pytest.fixture
@@ -93,7 +77,7 @@ def application(db, number: str) -> Application:
     return db.session.scalar(sa.select(Application).where(Application.number == number))
 
 
-def test_initial_return_replace_approve_then_change_then_cancellation(page, new_page, db, scan, sharper_scan):
+def test_initial_return_replace_approve_then_change_then_cancellation(page, new_page, db, scan, sharper_scan):  # noqa: F811
     id_number = new_id_number(date(1990, 3, 12))
     make_exam_record(name="孙丽", id_number=id_number, category=Category.CHEMICAL)
     make_staff("liaoning", body_code="210000")
@@ -230,7 +214,7 @@ def test_initial_return_replace_approve_then_change_then_cancellation(page, new_
     assert [application(db, n).status for n in (number, change_number, cancel_number)] == [S.APPROVED] * 3
 
 
-def test_expired_holder_is_registered_again(page, new_page, db, scan):
+def test_expired_holder_is_registered_again(page, new_page, db, scan):  # noqa: F811
     person = make_person(name="赵强")
     old = make_certificate(person, valid_until=date(2025, 3, 31))
     db.session.add(ContinuingEducation(person_id=person.id, course="危险化学品安全管理", organiser="辽宁省安全培训中心",
