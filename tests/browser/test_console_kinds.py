@@ -84,7 +84,10 @@ def test_the_list_by_kind_and_a_detail_page_of_each_kind_on_the_demo_data(page, 
     page.get_by_label("密码").fill(DEMO_STAFF_PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.get_by_role("link", name="全部申请").click()
-    page.get_by_role("link", name=re.compile("添加筛选")).click()  # Flask-Admin's filter menu
+    # Flask-Admin's filter menu is a javascript: link its script takes over: wait for the script, or a click on a
+    # loaded machine follows the link (which the Content-Security-Policy blocks)
+    page.wait_for_load_state("load")
+    page.get_by_role("link", name=re.compile("添加筛选")).click()
     page.get_by_role("link", name="申请类型", exact=True).click()
     page.locator("select.filter-val").last.select_option(label="初始注册", force=True)  # under select2
     with page.expect_navigation():
