@@ -228,13 +228,19 @@ def _too_old(person: Person, today: date, rules: LifeCycleRules) -> bool:
     return birth is not None and age_on(birth, today) >= rules.renewal.age_limit
 
 
-def _busy(person: Person, kind: ApplicationKind) -> str | None:
+def _open_applications(person: Person) -> tuple[Application | None, Application | None]:
+    """The person's own open application and a body's pending filed 注销, in one query."""
+    rows = db.session.scalars(select(Application).where(Application.person_id == person.id,
+                                                        Application.status.in_(OPEN_STATUSES))).all()
+    return (next((a for a in rows if a.filed_by_id is None), None),
+            next((a for a in rows if a.filed_by_id is not None), None))
+
+
+def _busy(kind: ApplicationKind, current: Application | None, filed: Application | None) -> str | None:
     """One open application per person, whatever the kind."""
-    filed = pending_filed_cancellation(person)
     if filed is not None:
         return str(_l("注册机构已为您办理注销注册（申请编号 %(number)s），正在等待注册管理中心确认，"
                       "暂不能申请其他注册。", number=filed.number))
-    current = open_application(person)
     if current is not None:
         if current.kind is kind or (kind is K.INITIAL and current.kind is K.LATE_INITIAL):
             return None  # the same kind: the wizard resumes it
@@ -243,10 +249,12 @@ def _busy(person: Person, kind: ApplicationKind) -> str | None:
     return None
 
 
-def check(kind: ApplicationKind, person: Person, today: date, rules: LifeCycleRules) -> Eligibility:
-    """Whether ``person`` may start (or go on with) an application of ``kind`` on ``today``."""
+def check(kind: ApplicationKind, person: Person, today: date, rules: LifeCycleRules, *,
+          open_applications: tuple[Application | None, Application | None] | None = None) -> Eligibility:
+    """Whether ``person`` may start (or go on with) an application of ``kind`` on ``today``
+    (``open_applications``: ``_open_applications(person)`` when the caller has it already)."""
     kind = K(kind)
-    busy = _busy(person, kind)
+    busy = _busy(kind, *(open_applications or _open_applications(person)))
     if busy:
         return Eligibility(kind, False, busy)
     return _CHECKS[K.INITIAL if kind is K.LATE_INITIAL else kind](person, today, rules)
@@ -350,7 +358,8 @@ _CHECKS = {
 def catalogue(person: Person, today: date, rules: LifeCycleRules) -> list[Eligibility]:
     """功能目录: every kind a person can start from the personal page, in order, each with whether it is open to
     this person today and why (not). 初始注册 turns into 逾期初始注册 after its deadline."""
-    return [check(kind, person, today, rules) for kind in CATALOGUE]
+    open_applications = _open_applications(person)
+    return [check(kind, person, today, rules, open_applications=open_applications) for kind in CATALOGUE]
 
 
 def may_change_category(person: Person, certificate: Certificate, rules: LifeCycleRules) -> str | None:
