@@ -154,9 +154,9 @@ def test_clean_uploads_deletes_only_old_unreferenced_files(app, db, tmp_path, ba
     db.session.add(ApplicationMaterial(application_id=application.id, item="contract", storage_key=kept,
                                        content_type="image/png", size=4))
     two_days_ago = clock.utcnow() - timedelta(days=2)
-    if backend == "filesystem":
-        for key in (kept, old):
-            os.utime(store._path(key), (two_days_ago.timestamp(), two_days_ago.timestamp()))
+    if backend == "filesystem":  # a file's time is the system's; the test's clock may be moved
+        for key, when in ((kept, two_days_ago), (old, two_days_ago), (fresh, clock.utcnow())):
+            os.utime(store._path(key), (when.timestamp(), when.timestamp()))
     else:
         for row in db.session.scalars(select(StoredFile).where(StoredFile.key.in_([kept, old]))):
             row.created_at = two_days_ago
