@@ -136,6 +136,22 @@ def preview_and_submit(page, kind: str, number: int, title: str) -> None:
     expect(page.get_by_role("heading", name="上报成功")).to_be_visible()
 
 
+def exam_passer_logs_in(page, name: str, id_number: str) -> None:
+    """An exam passer sets a password (设置密码, 考试合格人员), logs in and completes the first-login profile."""
+    page.goto("/applicant/set-password")
+    page.get_by_label("考试合格、尚未取得执业证的人员").check()
+    page.get_by_label("姓名").fill(name)
+    page.get_by_label("证件号码").fill(id_number)
+    page.get_by_role("button", name="下一步").click()
+    page.get_by_label("新密码", exact=True).fill("Passer2026")
+    page.get_by_label("确认新密码").fill("Passer2026")
+    page.get_by_role("button", name="设置密码").click()
+    log_in(page, id_number, "Passer2026")
+    page.get_by_label("单位属性").select_option(label="生产经营单位")
+    page.get_by_label("手机号码").fill("13912345678")
+    page.get_by_role("button", name="保存").click()
+
+
 def application_of(db, person_id: int) -> Application:
     db.session.expire_all()
     return db.session.scalars(sa.select(Application).where(Application.person_id == person_id)
@@ -148,18 +164,7 @@ def test_exam_passer_sets_a_password_and_applies_for_initial_registration(page, 
     db.session.commit()
     page.on("dialog", lambda dialog: dialog.accept())
 
-    page.goto("/applicant/set-password")
-    page.get_by_label("考试合格、尚未取得执业证的人员").check()
-    page.get_by_label("姓名").fill("周杰")
-    page.get_by_label("证件号码").fill(id_number)
-    page.get_by_role("button", name="下一步").click()
-    page.get_by_label("新密码", exact=True).fill("Passer2026")
-    page.get_by_label("确认新密码").fill("Passer2026")
-    page.get_by_role("button", name="设置密码").click()
-    log_in(page, id_number, "Passer2026")
-    page.get_by_label("单位属性").select_option(label="生产经营单位")
-    page.get_by_label("手机号码").fill("13912345678")
-    page.get_by_role("button", name="保存").click()
+    exam_passer_logs_in(page, "周杰", id_number)
 
     menu = page.locator("#kinds")
     expect(menu.get_by_role("link", name="初始注册", exact=True)).to_be_visible()

@@ -32,6 +32,7 @@ from tests.browser.test_life_cycle import (  # noqa: F401 - app_config, clock an
     app_config,
     at_step,
     clock,
+    exam_passer_logs_in,
     fill_employer,
     fill_personal,
     log_in,
@@ -87,18 +88,7 @@ def test_initial_return_replace_approve_then_change_then_cancellation(page, new_
     page.on("dialog", lambda dialog: dialog.accept())
 
     # An exam passer sets a password and applies 初始注册 with uploads
-    page.goto("/applicant/set-password")
-    page.get_by_label("考试合格、尚未取得执业证的人员").check()
-    page.get_by_label("姓名").fill("孙丽")
-    page.get_by_label("证件号码").fill(id_number)
-    page.get_by_role("button", name="下一步").click()
-    page.get_by_label("新密码", exact=True).fill("Passer2026")
-    page.get_by_label("确认新密码").fill("Passer2026")
-    page.get_by_role("button", name="设置密码").click()
-    log_in(page, id_number, "Passer2026")
-    page.get_by_label("单位属性").select_option(label="生产经营单位")
-    page.get_by_label("手机号码").fill("13912345678")
-    page.get_by_role("button", name="保存").click()
+    exam_passer_logs_in(page, "孙丽", id_number)
     page.locator("#kinds").get_by_role("link", name="初始注册", exact=True).click()
     page.get_by_role("button", name="开始初始注册").click()
     fill_personal(page)
