@@ -27,7 +27,6 @@ from ..documents.snapshot import (
 from ..errors import DomainError
 from ..renewal import submission as renewal
 from ..renewal import wizard as engine
-from ..renewal.records import check_work_history, work_rows
 from ..review import transitions
 from . import kinds, materials
 from . import wizard as steps
@@ -140,14 +139,8 @@ def submission_problems(application: Application, person: Person, today: date, r
             problems.append(StepProblem(_l("近%(years)d年内的继续教育为%(total)d学时，不足%(required)d学时，不能上报。",
                                            years=rules.ce_years, total=summary.total, required=summary.required),
                                         "education"))
-    if "work" in kind_steps:
-        rows = work_rows(person)
-        try:
-            if not rows:
-                raise DomainError(_l("请至少添加一条工作经历。"))
-            check_work_history(rows, today)
-        except DomainError as error:
-            problems.append(StepProblem(error.message, "work"))
+    if "work" in kind_steps and (problem := renewal.work_problem(person, today)) is not None:
+        problems.append(problem)
     if "materials" in kind_steps:
         problems.extend(StepProblem(message, "materials") for message in steps.materials_problems(application))
     if application.body_id is None or db.session.get(Body, application.body_id) is None:

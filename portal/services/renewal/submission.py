@@ -119,14 +119,22 @@ def submission_problems(application: Application, person: Person, today: date, r
     if not summary.enough:
         problems.append(StepProblem(_l("本注册周期内的继续教育学时为%(total)d学时，不足%(required)d学时，不能上报。",
                                        total=summary.total, required=summary.required), "education"))
+    problem = work_problem(person, today)
+    if problem is not None:
+        problems.append(problem)
+    return problems
+
+
+def work_problem(person: Person, today: date) -> StepProblem | None:
+    """What blocks 上报 in 工作经历 (none entered, or rows that do not hold together), if anything."""
     rows = work_rows(person)
     try:
         if not rows:
             raise DomainError(_l("请至少添加一条工作经历。"))
         check_work_history(rows, today)
     except DomainError as error:
-        problems.append(StepProblem(error.message, "work"))
-    return problems
+        return StepProblem(error.message, "work")
+    return None
 
 
 def submit_renewal(application: Application, person: Person, today: date, now: datetime,
