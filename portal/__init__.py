@@ -60,7 +60,7 @@ def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401 - registers the tables with the metadata
     from .auth import init_login
     from .extensions import babel, csrf, db, limiter, migrate
-    from .i18n import select_locale, translation_directories
+    from .i18n import select_locale, template_gettext, translation_directories
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
@@ -68,6 +68,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = translation_directories(app)
     babel.init_app(app, locale_selector=select_locale)
+    app.context_processor(template_gettext)
     init_login(app)
     from .jobs import init_jobs
 

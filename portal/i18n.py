@@ -7,8 +7,12 @@ area does not conflict with another; Flask-Babel merges them.
 from __future__ import annotations
 
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from flask import Flask, current_app, has_request_context, session
+from flask_babel import get_translations
+from jinja2 import pass_context
+from markupsafe import Markup
 
 
 def translation_directories(app: Flask) -> str:
@@ -22,3 +26,30 @@ def select_locale() -> str:
     if has_request_context() and session.get("lang") in current_app.config["LANGUAGES"]:
         return session["lang"]
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+#: each catalogue's template ``gettext``, made once (the catalogues live as long as the process)
+_TEMPLATE_GETTEXT: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def template_gettext() -> dict:
+    """Context processor: a template's ``_()`` and ``gettext()`` read the catalogue of the language being rendered,
+    looked up once per render. (Flask-Babel's own looks up ``g``, the locale and the domain again for every string:
+    ~10 µs each, 50 strings on the personal page.) Same result as Jinja's newstyle gettext: the translation is
+    marked safe under autoescape and always formatted with the call's variables."""
+    translations = get_translations()
+    gettext = _TEMPLATE_GETTEXT.get(translations)
+    if gettext is None:
+        gettext = _TEMPLATE_GETTEXT[translations] = _newstyle_gettext(translations.ugettext)
+    return {"_": gettext, "gettext": gettext}
+
+
+def _newstyle_gettext(translate):
+    @pass_context
+    def gettext(__context, __string, **variables):
+        rv = translate(__string)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        return rv % variables
+
+    return gettext
