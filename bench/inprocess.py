@@ -8,7 +8,8 @@ the production settings, as the same applicant, reviewer and central staff membe
 warm-up requests. Printed per page: the median CPU time of the process (``time.process_time``, so other processes
 on a busy machine do not count), the median wall time, the median time spent waiting for SQL statements, and the
 ratio of the CPU median to ``/healthz``'s. ``--profile`` writes a cProfile of the pages selected with ``--only``
-(read it with ``python -m pstats`` or snakeviz).
+(read it with ``python -m pstats`` or snakeviz); with ``--profile-cpu`` it counts CPU time, not the wall time that
+includes waiting for PostgreSQL.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--only", action="append", default=[], help="pages whose path starts with this (repeatable)")
     parser.add_argument("--profile", help="write a cProfile of the selected pages' timed requests to this file")
+    parser.add_argument("--profile-cpu", action="store_true",
+                        help="profile CPU time (time.process_time) instead of wall time: waiting for SQL then counts "
+                             "only as the client's own work")
+    parser.add_argument("--min", action="store_true",
+                        help="also print the fastest request's CPU time (steadier than the median on a busy machine)")
     args = parser.parse_args()
 
     cookies = session_cookies(args.database_url)
@@ -65,7 +71,9 @@ def main() -> None:
         plan = [(path, who) for path, who in plan if any(path.startswith(prefix) for prefix in args.only)]
         if not any(path == "/healthz" for path, _who in plan):
             plan.insert(0, ("/healthz", None))
-    profiler = cProfile.Profile() if args.profile else None
+    profiler = None
+    if args.profile:
+        profiler = cProfile.Profile(time.process_time) if args.profile_cpu else cProfile.Profile()
 
     def request(path: str, who: str | None) -> tuple[int, bytes]:
         environ = {"HTTP_HOST": "127.0.0.1", "REMOTE_ADDR": "127.0.0.1"}
@@ -82,7 +90,8 @@ def main() -> None:
         return int(status[0].split()[0]), body
 
     print(f"in-process, {args.repeat} requests a page after 2 warm-up; load average {os.getloadavg()[0]:.2f}")
-    print(f"{'page':46} {'as':15} {'cpu ms':>7} {'wall ms':>8} {'sql ms':>7} {'stmts':>5} {'vs healthz':>10}")
+    print(f"{'page':46} {'as':15} {'cpu ms':>7} {'wall ms':>8} {'sql ms':>7} {'stmts':>5} {'vs healthz':>10}"
+          + (f" {'cpu min':>7}" if args.min else ""))
     baseline = None
     for path, who in plan:
         for _ in range(2):
@@ -95,9 +104,11 @@ def main() -> None:
             started_cpu, started = time.process_time(), time.perf_counter()
             if profiler is not None and path != "/healthz":
                 profiler.enable()
-            request(path, who)
+            code, body = request(path, who)
             if profiler is not None:
                 profiler.disable()
+            if code != 200:
+                sys.exit(f"{path} as {who}: HTTP {code}\n{body[:500]!r}")
             cpu.append((time.process_time() - started_cpu) * 1000)
             wall.append((time.perf_counter() - started) * 1000)
             sql_ms.append(sql["seconds"] * 1000)
@@ -105,7 +116,8 @@ def main() -> None:
         median = statistics.median(cpu)
         baseline = baseline or median
         print(f"{path:46} {who or 'anonymous':15} {median:7.2f} {statistics.median(wall):8.2f} "
-              f"{statistics.median(sql_ms):7.2f} {statistics.median(statements):5.0f} {median / baseline:10.1f}",
+              f"{statistics.median(sql_ms):7.2f} {statistics.median(statements):5.0f} {median / baseline:10.1f}"
+              + (f" {min(cpu):7.2f}" if args.min else ""),
               flush=True)
     if profiler is not None:
         profiler.dump_stats(args.profile)
