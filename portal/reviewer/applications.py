@@ -51,8 +51,11 @@ def _status_badge(view, context, model, name):
 
 def _number_link(view, context, model, name):
     # the detail page keeps the queue it was opened from (「通过并下一条」 walks on through it)
-    url = listing.detail_urls(".details_view", url=request.full_path)(model.id)
-    return listing.html('<a href="{}">{}</a>', url, model.number)
+    cache = listing.memo()
+    link = cache.get("number_link")
+    if link is None:
+        link = cache["number_link"] = listing.detail_urls(".details_view", url=request.full_path)
+    return listing.html('<a href="{}">{}</a>', link(model.id), model.number)
 
 
 def _day(view, context, model, name):

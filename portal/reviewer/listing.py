@@ -21,7 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from flask import has_request_context, request, url_for
+from flask import url_for
+from flask.globals import _cv_request
 from markupsafe import Markup, escape
 
 from .. import clock
@@ -33,12 +34,15 @@ _ID = "LEANROWID"
 def memo() -> dict:
     """A dict that lives as long as the request: per-page caches of labels, messages, URLs (kept in the request's
     environ, not in ``g``: a test's requests may share one app context, and a language switch between two requests
-    must not see the other's labels). Outside a request, a fresh dict (nothing cached)."""
-    if not has_request_context():
+    must not see the other's labels). Outside a request, a fresh dict (nothing cached). Read through the request
+    context's variable, not the ``request`` proxy: it is called for most cells of a page."""
+    context = _cv_request.get(None)
+    if context is None:
         return {}
-    cache = request.environ.get("portal.lean_list")
+    environ = context.request.environ
+    cache = environ.get("portal.lean_list")
     if cache is None:
-        cache = request.environ["portal.lean_list"] = {}
+        cache = environ["portal.lean_list"] = {}
     return cache
 
 
@@ -86,11 +90,11 @@ def detail_urls(endpoint: str, **arguments) -> Callable[[object], str]:
     """``lambda pk: url_for(endpoint, id=pk, **arguments)``, with ``url_for`` called once per request."""
     cache = memo()
     key = ("url", endpoint, tuple(sorted(arguments.items())))
-    template = cache.get(key)
-    if template is None:
-        template = cache[key] = url_for(endpoint, id=_ID, **arguments)
-    before, _placeholder, after = template.partition(_ID)
-    return lambda pk: f"{before}{pk}{after}"
+    build = cache.get(key)
+    if build is None:
+        before, _placeholder, after = url_for(endpoint, id=_ID, **arguments).partition(_ID)
+        build = cache[key] = lambda pk: f"{before}{pk}{after}"
+    return build
 
 
 def lean_rows(view, data, return_url: str) -> list[Markup] | None:
@@ -117,13 +121,36 @@ def lean_rows(view, data, return_url: str) -> list[Markup] | None:
 
         def first_cells(row):
             return list(empty)
-    openings = [(f'<td class="col-{escape(name)}">', name) for name in columns]
-    formatters, type_formatters = view.column_formatters, view.column_type_formatters
-    value = view._get_list_value
+    cells = [(f'<td class="col-{escape(name)}">', name, view.column_formatters.get(name),
+              view._column_choices_map.get(name)) for name in columns]
+    type_formatter = _type_formatters(view)
     rows = []
     for row in data:
         parts = first_cells(row)
-        for opening, name in openings:
-            parts.append(f"{opening}{escape(value(None, row, name, formatters, type_formatters))}</td>")
+        for opening, name, formatter, choices in cells:
+            # Flask-Admin's _get_list_value: the column's formatter (else the attribute), then its choices or the
+            # formatter of the value's type
+            value = formatter(view, None, row, name) if formatter is not None else view._get_field_value(row, name)
+            if choices:
+                value = choices.get(value) or value
+            else:
+                by_type = type_formatter(value)
+                if by_type is not None:
+                    value = by_type(view, value, name)
+            parts.append(f"{opening}{escape(value)}</td>")
         rows.append(Markup("".join(parts)))  # noqa: S704 - the row's every value is escaped above
     return rows
+
+
+def _type_formatters(view) -> Callable[[object], Callable | None]:
+    """The view's formatter for a value's type, as ``_get_list_value`` finds it (the first of
+    ``column_type_formatters`` the value is an instance of), looked up once per type and page."""
+    found: dict[type, Callable | None] = {}
+    formatters = view.column_type_formatters
+
+    def formatter(value):
+        kind = type(value)
+        if kind not in found:
+            found[kind] = next((fmt for typeobj, fmt in formatters.items() if isinstance(value, typeobj)), None)
+        return found[kind]
+    return formatter
