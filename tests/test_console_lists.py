@@ -5,14 +5,16 @@ reviewer and for central staff; and the helpers it uses agree with the Babel cal
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask import url_for
 from flask_babel import force_locale, format_datetime
 
 from portal import clock
 from portal.models import ApplicationStatus
-from portal.reviewer import listing
+from portal.reviewer import frame, listing
 from portal.services.infrastructure.audit import record
 from tests.factories import login_as, make_application, make_certificate, make_person
 from tests.test_reviewer_helpers import world
@@ -71,6 +73,38 @@ def test_every_list_shows_what_flask_admins_template_showed(client, busy, monkey
             lean, plain = both_ways(client, monkeypatch, path)
             assert lean == plain, path
             assert "<tr>" in lean or "<td" in lean, path
+
+
+_CSRF = re.compile(r'(name="csrf_token" value=")[^"]*"')
+
+
+@contextmanager
+def afresh(app, monkeypatch):
+    """A context in which the console's frame is rendered on every request (nothing kept: ``frame``)."""
+    with monkeypatch.context() as patch:
+        patch.setitem(app.jinja_env.globals, "console_frame", lambda key, render: render())  # a macro: Markup
+        patch.setitem(app.jinja_env.globals, "console_static_url", url_for)
+        patch.setattr(frame, "cached_value", lambda key, compute: compute())
+        yield
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_pages_from_the_kept_frame_are_the_pages_rendered_afresh(app, client, busy, monkeypatch, language):
+    """Every list, for a reviewer and for central staff, in both languages, twice over (the parts kept from
+    one page, role or language must never show on another): the whole page as Flask-Admin renders it afresh."""
+    for _round in range(2):
+        for staff, pages in ((busy.reviewer_a, PAGES + ["/reviewer/people/?flt0_0=chemical"]),
+                             (busy.central, PAGES + CENTRAL_PAGES + ["/reviewer/audit/?flt1_1=login"])):
+            login_as(client, staff)
+            client.get(f"/lang/{language}")
+            for path in pages:
+                kept = client.get(path)
+                with afresh(app, monkeypatch):
+                    fresh = client.get(path)
+                assert kept.status_code == fresh.status_code == 200, path
+                kept, fresh = (_CSRF.sub(r"\1", page.get_data(as_text=True)) for page in (kept, fresh))
+                assert kept == fresh, path
+    assert app.extensions["reviewer_console_frame"]  # the frame was kept
 
 
 def test_the_rows_are_built_once_per_page(client, busy, monkeypatch):

@@ -47,6 +47,7 @@ def init_console(app: Flask) -> None:
     )
     from ..services.review import kind_facts
     from ..services.review.deadlines import deadlines_for
+    from . import frame
     from .applications import ApplicationView, QueueLink
     from .auth import StaffAuthView
     from .calendar import CalendarDayView
@@ -107,6 +108,9 @@ def init_console(app: Flask) -> None:
     app.add_template_global(kind_facts.facts, "application_kind_facts")  # the detail page's 申请事项
     app.add_template_global(kind_facts.masked_holder, "masked_exam_holder")
     app.extensions["reviewer_console"] = admin
+    app.add_template_global(frame.cached, "console_frame")  # the frame's parts kept once per process
+    app.add_template_global(frame.menu_state, "console_menu_state")
+    app.add_template_global(frame.static_url, "console_static_url")
     app.before_request(_refuse_nul_bytes)
 
 

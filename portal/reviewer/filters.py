@@ -7,6 +7,7 @@ shown, not when the console is built; reviewers never see it (their lists hold t
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_babel import lazy_gettext as _l
@@ -64,15 +65,15 @@ def body_choices() -> list[tuple[str, str]]:
 
 def adjust_filter_groups(groups, staff):
     """The filter menu as this staff member sees it: the body filter with today's bodies for central staff,
-    without it for reviewers."""
+    without it for reviewers. ``groups`` is left as it is (it is kept from one request to the next)."""
     if not groups:
         return groups
     name = str(BODY_FILTER_NAME)
     if name in groups:
+        groups = OrderedDict(groups)
         if staff is None or not staff.is_central:
             del groups[name]
         else:
             choices = body_choices()
-            for item in groups[name]:
-                item["options"] = choices
+            groups[name] = [{**item, "options": choices} for item in groups[name]]
     return groups

@@ -247,10 +247,13 @@ class ReviewerModelView(ConsoleGate, ModelView):
         return args
 
     def _get_filter_groups(self):
-        """The filter menu: the 注册机构 filter (``filters.BodyFilter``) for central staff only, with today's bodies."""
+        """The filter menu: the 注册机构 filter (``filters.BodyFilter``) for central staff only, with today's bodies.
+        Flask-Admin's translated labels and choices are made once per view and language (``frame``)."""
         from .filters import adjust_filter_groups
+        from .frame import cached_value
 
-        return adjust_filter_groups(super()._get_filter_groups(), current_staff())
+        groups = cached_value(("filter_groups", self.endpoint), super()._get_filter_groups)
+        return adjust_filter_groups(groups, current_staff())
 
 
 class CentralOnlyModelView(ReviewerModelView):
