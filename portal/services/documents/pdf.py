@@ -34,7 +34,10 @@ from xhtml2pdf import default as pisa_default
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import RenderLimitError, ResourceAccessPolicy
 
+from . import speedups
+
 log = logging.getLogger(__name__)
+speedups.install()  # faster, output-identical line breaking and font subsets (see speedups.py)
 
 DEFAULT_FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 #: The CSS family name templates may use whatever font ends up behind it.

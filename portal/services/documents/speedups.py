@@ -1,0 +1,177 @@
+"""Faster, output-identical replacements for a few hot spots of the PDF libraries.
+
+Written against xhtml2pdf 0.2.28 and ReportLab 5.1.0 (``install`` checks those versions and leaves the libraries
+alone on any other). Each replacement computes exactly what the library's own function does — the same objects,
+the same floats in the same order — with less Python work per glyph; ``tests/test_pdf_speedups.py`` compares
+them with the originals, and the rendered forms are compared page by page with the code before them.
+
+- ``cjk_frag_split`` for ``xhtml2pdf.reportlab_paragraph.cjkFragSplit``: CJK line breaking (``-pdf-word-wrap:
+  CJK``). The original makes an object per glyph and, per glyph of each line, looks up the font's ascent and
+  compares all the fragment's attributes with the previous glyph's; a table cell is broken three times (sized,
+  placed, drawn at widths a rounding apart). Here widths are looked up per distinct glyph and the per-glyph work
+  is done once per run of glyphs of the same fragment.
+- ``TTFontFace.makeSubset``: the embedded font's subset (a few hundred KiB of the font file rebuilt per PDF) is
+  kept per face and set of glyphs; the same form needs the same glyphs every time.
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib.metadata import PackageNotFoundError, version
+
+import reportlab
+from reportlab.pdfbase import ttfonts
+from xhtml2pdf import reportlab_paragraph as paragraph
+
+#: the versions the replacements were written against (and checked with)
+XHTML2PDF_VERSION = "0.2.28"
+REPORTLAB_VERSION = "5.1.0"
+#: font subsets kept per font face (a subset is one of the font's 256-glyph tables)
+SUBSETS_KEPT = 64
+
+_installed = False
+_lock = threading.Lock()
+_original_make_subset = ttfonts.TTFontFace.makeSubset
+_original_cjk_frag_split = paragraph.cjkFragSplit
+
+
+def _xhtml2pdf_version() -> str | None:
+    try:
+        return version("xhtml2pdf")
+    except PackageNotFoundError:
+        return None
+
+
+def install() -> bool:
+    """Put the replacements in place once; False (nothing changed) when the libraries are not the versions they
+    were written against."""
+    global _installed
+    with _lock:
+        if _installed:
+            return True
+        if _xhtml2pdf_version() != XHTML2PDF_VERSION or reportlab.Version != REPORTLAB_VERSION:
+            return False
+        paragraph.cjkFragSplit = cjk_frag_split
+        ttfonts.TTFontFace.makeSubset = _make_subset_kept
+        _installed = True
+        return True
+
+
+def cjk_frag_split(frags, maxWidths, calcBounds, encoding="utf8"):
+    """``cjkFragSplit`` of xhtml2pdf 0.2.28: the fragments broken into lines at ``maxWidths`` (CJK rules: any
+    glyph may end a line, one that cannot start a line hangs in the margin), the same lines built the same way."""
+    glyphs: list[str] = []
+    widths: list[float] = []
+    owners: list = []  # the fragment of each glyph
+    runs: list[tuple[int, int, object]] = []  # (first glyph, end, fragment): the glyphs of each fragment
+    for f in frags:
+        text = f.text
+        if not isinstance(text, str):
+            text = text.decode(encoding)
+        start = len(glyphs)
+        chars = list(text) if text else [text]  # an empty fragment is one empty glyph
+        if hasattr(f, "cbDefn"):
+            widths.extend([getattr(f.cbDefn, "width", 0)] * len(chars))
+        else:
+            measured: dict[str, float] = {}
+            font, size = f.fontName, f.fontSize
+            for char in chars:
+                width = measured.get(char)
+                if width is None:
+                    width = measured[char] = paragraph.stringWidth(char, font, size)
+                widths.append(width)
+        glyphs.extend(chars)
+        owners.extend([f] * len(chars))
+        runs.append((start, len(glyphs), f))
+
+    lines = []
+    widthUsed = lineStartPos = 0
+    maxWidth = maxWidths[0]
+    fuzz = paragraph._FUZZ
+    cannot_start = paragraph.ALL_CANNOT_START
+    for i in range(len(glyphs)):
+        w = widths[i]
+        widthUsed += w
+        lineBreak = hasattr(owners[i], "lineBreak")
+        if (widthUsed > maxWidth + fuzz and widthUsed > 0) or lineBreak:
+            if lineBreak:
+                continue
+            extraSpace = maxWidth - widthUsed + w
+            end = i
+            if glyphs[i] in cannot_start:
+                extraSpace -= w
+                end = i + 1
+            lines.append(_para_line(glyphs, runs, lineStartPos, end, extraSpace, calcBounds))
+            try:
+                maxWidth = maxWidths[len(lines)]
+            except IndexError:
+                maxWidth = maxWidths[-1]
+            lineStartPos = end
+            widthUsed = w
+    if widthUsed > 0:
+        lines.append(_para_line(glyphs, runs, lineStartPos, len(glyphs), maxWidth - widthUsed, calcBounds))
+    return paragraph.ParaLines(kind=1, lines=lines)
+
+
+def _para_line(glyphs, runs, start, end, extraSpace, calcBounds):
+    """``makeCJKParaLine(U[start:end], ...)`` of xhtml2pdf 0.2.28, a run of glyphs of one fragment at a time.
+
+    Within a run every glyph has the fragment's font size, ascent and descent (so the maxima are taken once), and
+    the original's comparison of each glyph's fragment with the previous one gives the same answer for all but
+    the first glyph: the same fragment again (equal), except for a fragment holding an inline object or a line
+    break, which never equals anything (each of its glyphs is a word of its own, as there)."""
+    words = []
+    CW: list[str] = []
+    f0 = paragraph.FragLine()
+    maxSize = maxAscent = minDescent = 0
+    same_frag = paragraph._sameFrag
+    for first, last, f in runs:  # every run has a glyph: an empty fragment has one, the empty string
+        chars = glyphs[max(first, start):min(last, end)]
+        if not chars:  # not on this line (a line may be empty: after a glyph that cannot start one)
+            continue
+        fontSize = f.fontSize
+        if calcBounds:
+            cbDefn = getattr(f, "cbDefn", None)
+            if getattr(cbDefn, "width", 0):
+                descent, ascent = paragraph.imgVRange(cbDefn.height, cbDefn.valign, fontSize)
+            else:
+                ascent, descent = paragraph.getAscentDescent(f.fontName, fontSize)
+        else:
+            ascent, descent = paragraph.getAscentDescent(f.fontName, fontSize)
+        maxSize = max(maxSize, fontSize)
+        maxAscent = max(maxAscent, ascent)
+        minDescent = min(minDescent, descent)
+        if hasattr(f, "cbDefn") or hasattr(f, "lineBreak"):
+            for char in chars:  # never the same fragment: a word per glyph
+                f0 = f0.clone()
+                f0.text = "".join(CW)
+                words.append(f0)
+                CW = [char]
+                f0 = f
+            continue
+        if not same_frag(f0, f):
+            f0 = f0.clone()
+            f0.text = "".join(CW)
+            words.append(f0)
+            CW = []
+            f0 = f
+        CW.extend(chars)
+    if CW:
+        f0 = f0.clone()
+        f0.text = "".join(CW)
+        words.append(f0)
+    return paragraph.FragLine(kind=1, extraSpace=extraSpace, wordCount=1, words=words[1:], fontSize=maxSize,
+                              ascent=maxAscent, descent=minDescent)
+
+
+def _make_subset_kept(self, subset):
+    """``TTFontFace.makeSubset`` remembered per face and glyph list (the bytes of a font file's subset depend on
+    nothing else)."""
+    kept = self.__dict__.setdefault("_portal_subsets", {})
+    key = tuple(subset)
+    data = kept.get(key)
+    if data is None:
+        if len(kept) >= SUBSETS_KEPT:
+            kept.clear()
+        data = kept[key] = _original_make_subset(self, subset)
+    return data

@@ -1,0 +1,107 @@
+"""The replacements of ``services/documents/speedups.py`` give exactly what the library functions they replace give."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from reportlab.lib.abag import ABag
+from reportlab.lib.colors import black, red
+from reportlab.pdfbase import ttfonts
+from reportlab.platypus.paraparser import ParaFrag
+from xhtml2pdf import reportlab_paragraph as paragraph
+
+from portal.services.documents import speedups
+from portal.services.documents.pdf import cjk_font_name, render_pdf
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "portal" / "templates"
+ORIGINAL_SPLIT = speedups._original_cjk_frag_split
+ORIGINAL_SUBSET = speedups._original_make_subset
+
+
+@pytest.fixture
+def font(tmp_path: Path) -> Iterator[str]:
+    app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(tmp_path))
+    with app.app_context():
+        yield cjk_font_name()
+
+
+def as_data(value: object) -> object:
+    """A FragLine / ParaLines / fragment as plain data (its class and attributes), to compare two results."""
+    if isinstance(value, ABag):
+        return type(value).__name__, {name: as_data(item) for name, item in sorted(value.__dict__.items())}
+    if isinstance(value, list | tuple):
+        return [as_data(item) for item in value]
+    return value
+
+
+def fragment(text: str, font: str, size: float = 10.0, **extra: object) -> ParaFrag:
+    frag = ParaFrag(text=text, fontName=font, fontSize=size, textColor=black, backColor=None, rise=0,
+                    underline=0, strike=0, link=None)
+    for name, value in extra.items():
+        setattr(frag, name, value)
+    return frag
+
+
+def random_fragments(rng: random.Random, font: str) -> list[ParaFrag]:
+    alphabet = "注册安全工程师申请表，。、：；）」》！？ABCxyz0123 　—"
+    frags = []
+    for _ in range(rng.randint(1, 6)):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        kind = rng.random()
+        if kind < 0.1:
+            frags.append(fragment("", font, cbDefn=ABag(kind="img", width=rng.choice([0, 12.5]), height=9.0,
+                                                            valign="baseline")))
+        elif kind < 0.15:
+            frags.append(fragment("", font, lineBreak=True))
+        else:
+            frags.append(fragment(text, font, size=rng.choice([8.5, 10.0, 10.0, 17.0]),
+                                  textColor=rng.choice([black, black, red])))
+    return frags
+
+
+def test_cjk_line_breaking_is_the_library_s(font):
+    rng = random.Random(20261128)
+    for _ in range(600):
+        frags = random_fragments(rng, font)
+        widths = [rng.choice([12.0, 40.5, 58.33070866141732, 58.33070766141731, 124.66, 500.0])
+                  for _ in range(rng.randint(1, 3))]
+        for calc_bounds in (False, True):
+            expected = ORIGINAL_SPLIT(frags, list(widths), calc_bounds)
+            assert as_data(speedups.cjk_frag_split(frags, list(widths), calc_bounds)) == as_data(expected)
+
+
+def test_every_paragraph_of_the_forms_breaks_as_with_the_library(font, monkeypatch):
+    """A render in which every line breaking is done both ways and compared."""
+    compared = []
+
+    def both(frags, max_widths, calc_bounds, encoding="utf8"):
+        ours = speedups.cjk_frag_split(frags, list(max_widths), calc_bounds, encoding)
+        assert as_data(ours) == as_data(ORIGINAL_SPLIT(frags, list(max_widths), calc_bounds, encoding))
+        compared.append(len(frags))
+        return ours
+
+    monkeypatch.setattr(paragraph, "cjkFragSplit", both)
+    for template in ("renewal_blank.html", "cancellation_blank.html", "correction_blank.html"):
+        render_pdf(f"pdf/forms/{template}", title="空白表格")
+    assert len(compared) > 200
+
+
+def test_a_font_subset_is_made_once_and_is_the_library_s(font):
+    from reportlab.pdfbase.pdfmetrics import getFont
+
+    face = getFont(font).face
+    subset = [0x20, *range(0x4E00, 0x4E40)]
+    first = face.makeSubset(subset)
+    assert first == ORIGINAL_SUBSET(face, subset)
+    assert face.makeSubset(list(subset)) is first
+    assert face.makeSubset(subset[:-1]) == ORIGINAL_SUBSET(face, subset[:-1])
+
+
+def test_installed_for_the_versions_written_against():
+    assert speedups.install()
+    assert paragraph.cjkFragSplit is speedups.cjk_frag_split
+    assert ttfonts.TTFontFace.makeSubset is speedups._make_subset_kept
