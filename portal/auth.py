@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from .clock import utcnow
 from .extensions import db, login_manager
@@ -12,6 +13,9 @@ from .services.accounts.logins import was_taken_over
 from .services.accounts.sessions import SessionPolicy, ended_because, resume_session
 
 _MODELS = {"p": Person, "s": Staff}
+#: loaded with the account in the login check's one query: an applicant's certificates (the personal page, the
+#: wizard and the certificate download read the current one; a separate query otherwise)
+_LOAD_OPTIONS = {"p": (joinedload(Person.certificates),), "s": ()}
 #: requests a page makes by itself, which are not the person's activity: the idle warning's logout (it checks
 #: whether another tab was active meanwhile, which its own request must not seem to be)
 PASSIVE_ENDPOINTS = frozenset({"applicant.session_idle_logout"})
@@ -28,7 +32,7 @@ def load_user(user_id: str):
     try:
         kind, pk, token = user_id.split(":", 2)
         model = _MODELS[kind]
-        account = db.session.get(model, int(pk))
+        account = db.session.get(model, int(pk), options=_LOAD_OPTIONS[kind])
     except (ValueError, KeyError):
         return None
     if account is None or not account.is_active:

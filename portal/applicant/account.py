@@ -16,7 +16,6 @@ from ..services.accounts import applicants as accounts
 from ..services.accounts.personal_notices import certificate_standing, personal_notices
 from ..services.errors import DomainError
 from ..services.registration import kinds
-from ..services.renewal import wizard
 from ..transaction import rollback_only
 from . import bp
 from .forms import ChangePasswordForm, CompleteProfileForm, UpdateIdForm, attach_error
@@ -33,18 +32,21 @@ def home():
     certificate = person.current_certificate
     standing = certificate_standing(certificate, today, window_months) if certificate is not None else None
     notices = personal_notices(person, today, window_months)
-    current = wizard.open_application(person)
+    open_applications = kinds.open_applications_of(person)  # one query for the 功能目录 and 继续办理
+    current = open_applications[0]
     changing = (current is not None and current.kind is ApplicationKind.CHANGE
                 and current.status in OPEN_STATUSES and current.status is not ApplicationStatus.DRAFT)
     return render_template("applicant/home.html", person=person, certificate=certificate, standing=standing,
-                           notices=notices, offers=catalogue_offers(person, current), changing=changing)
+                           notices=notices, offers=catalogue_offers(person, open_applications), changing=changing)
 
 
-def catalogue_offers(person, current) -> list[dict]:
+def catalogue_offers(person, open_applications) -> list[dict]:
     """功能目录: each kind with what the person can do about it now — 继续办理 the open application, start one
-    (its entry page), or why not (shown when asked)."""
+    (its entry page), or why not (shown when asked). ``open_applications``: ``kinds.open_applications_of(person)``,
+    the person's own and a body's filed 注销."""
+    current = open_applications[0]
     offers = []
-    for eligibility in kinds.catalogue(person, clock.today(), life_rules()):
+    for eligibility in kinds.catalogue(person, clock.today(), life_rules(), open_applications=open_applications):
         spec = kinds.SPECS[eligibility.kind]
         resuming = current is not None and same_kind(current.kind, eligibility.kind)
         offers.append({"kind": eligibility.kind, "label": eligibility.kind.label, "summary": spec.summary,

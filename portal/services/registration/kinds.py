@@ -228,7 +228,7 @@ def _too_old(person: Person, today: date, rules: LifeCycleRules) -> bool:
     return birth is not None and age_on(birth, today) >= rules.renewal.age_limit
 
 
-def _open_applications(person: Person) -> tuple[Application | None, Application | None]:
+def open_applications_of(person: Person) -> tuple[Application | None, Application | None]:
     """The person's own open application and a body's pending filed 注销, in one query."""
     rows = db.session.scalars(select(Application).where(Application.person_id == person.id,
                                                         Application.status.in_(OPEN_STATUSES))).all()
@@ -252,9 +252,9 @@ def _busy(kind: ApplicationKind, current: Application | None, filed: Application
 def check(kind: ApplicationKind, person: Person, today: date, rules: LifeCycleRules, *,
           open_applications: tuple[Application | None, Application | None] | None = None) -> Eligibility:
     """Whether ``person`` may start (or go on with) an application of ``kind`` on ``today``
-    (``open_applications``: ``_open_applications(person)`` when the caller has it already)."""
+    (``open_applications``: ``open_applications_of(person)`` when the caller has it already)."""
     kind = K(kind)
-    busy = _busy(kind, *(open_applications or _open_applications(person)))
+    busy = _busy(kind, *(open_applications or open_applications_of(person)))
     if busy:
         return Eligibility(kind, False, busy)
     return _CHECKS[K.INITIAL if kind is K.LATE_INITIAL else kind](person, today, rules)
@@ -355,10 +355,12 @@ _CHECKS = {
 }
 
 
-def catalogue(person: Person, today: date, rules: LifeCycleRules) -> list[Eligibility]:
+def catalogue(person: Person, today: date, rules: LifeCycleRules, *,
+              open_applications: tuple[Application | None, Application | None] | None = None) -> list[Eligibility]:
     """功能目录: every kind a person can start from the personal page, in order, each with whether it is open to
-    this person today and why (not). 初始注册 turns into 逾期初始注册 after its deadline."""
-    open_applications = _open_applications(person)
+    this person today and why (not). 初始注册 turns into 逾期初始注册 after its deadline. (``open_applications``:
+    ``open_applications_of(person)`` when the caller has it already.)"""
+    open_applications = open_applications or open_applications_of(person)
     return [check(kind, person, today, rules, open_applications=open_applications) for kind in CATALOGUE]
 
 
