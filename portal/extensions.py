@@ -1,5 +1,7 @@
 """Extension objects, created unbound; ``create_app`` binds them."""
 
+from functools import cached_property
+
 from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -34,6 +36,17 @@ class PortalCSRF(CSRFProtect):
         super().protect(apply_exemptions)
 
 
+class PortalBabel(Babel):
+    """Flask-Babel with the portal's message domain (``portal.i18n.PortalDomain``: the request's catalogue found
+    once, not for every string)."""
+
+    @cached_property
+    def domain_instance(self):
+        from .i18n import PortalDomain
+
+        return PortalDomain(domain=self.domain)
+
+
 class PortalLimiter(Limiter):
     """Flask-Limiter, skipping a request its request filters exempt (``/healthz``, core.py) at once: Flask-Limiter
     still evaluated an empty list of limits and the meta limits for it (a third of the probe's cost). Without meta
@@ -49,5 +62,5 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = PortalCSRF()
-babel = Babel()
+babel = PortalBabel()
 limiter = PortalLimiter(key_func=get_remote_address, default_limits=[])

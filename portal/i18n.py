@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
-from flask import Flask, current_app, has_request_context, session
-from flask_babel import get_translations
+from flask import Flask, current_app, g, has_request_context, session
+from flask_babel import Domain, get_translations
 from jinja2 import pass_context
 from markupsafe import Markup
 
@@ -26,6 +26,25 @@ def select_locale() -> str:
     if has_request_context() and session.get("lang") in current_app.config["LANGUAGES"]:
         return session["lang"]
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+class PortalDomain(Domain):
+    """Flask-Babel's message domain, remembering the request's catalogue beside the request's locale: Flask-Babel
+    looked up ``g`` three times and formatted the locale's name for every string translated in Python (the
+    功能目录's kinds, summaries and reasons). The catalogue is looked up again whenever the locale is not the one
+    it was found for (``force_locale``, ``refresh``)."""
+
+    def get_translations(self):
+        state = getattr(g._get_current_object(), "_flask_babel", None) if g else None
+        locale = getattr(state, "babel_locale", None)
+        if locale is None:  # outside an app context, or the locale not chosen yet
+            return super().get_translations()
+        remembered = getattr(state, "portal_catalogue", None)
+        if remembered is not None and remembered[0] is locale and remembered[1] is self:
+            return remembered[2]
+        translations = super().get_translations()
+        state.portal_catalogue = (locale, self, translations)
+        return translations
 
 
 #: each catalogue's template ``gettext``, made once (the catalogues live as long as the process)
@@ -49,7 +68,7 @@ def _newstyle_gettext(translate):
     def gettext(__context, __string, **variables):
         rv = translate(__string)
         if __context.eval_ctx.autoescape:
-            rv = Markup(rv)
+            rv = Markup(rv)  # noqa: S704 - the catalogue's own text, marked safe as Jinja's gettext does
         return rv % variables
 
     return gettext
