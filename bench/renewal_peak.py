@@ -12,13 +12,13 @@ employers the registry does not know yet, so that their 上报s race to create t
 
 It starts gunicorn with the documented settings (gunicorn.conf.py, ``-w 2``) pinned to CPU 0; from CPU 1 one thread
 per applicant, all released by a barrier, walks the whole wizard as a browser does (each redirect followed, a cookie
-jar of its own, the CSRF token read from the pages): the 注册申请登录 form, 开始延续注册, 个人基本信息, 聘用单位信息, two
-继续教育 entries of 24 学时, a 工作经历 row, 预览 and the 上报 page; there the applicants wait for each other and all
-press 上报 at the same moment.
+jar of its own, the CSRF token read from the pages): the 注册申请登录 form, 开始延续注册, 个人基本信息,
+聘用单位信息, two 继续教育 entries of 24 学时, a 工作经历 row, 预览 and the 上报 page; there the applicants wait
+for each other and all press 上报 at the same moment.
 
-Then it reads the database. An applicant's submission is complete when the person has one application, 已上报, with a
-申请编号, one history row 上报, one 上报 notice and one 上报 mail in the outbox addressed to them (the outbox hands it to a
-job queue of the script's own on Redis, which no worker reads; the queue is deleted afterwards).
+Then it reads the database. An applicant's submission is complete when the person has one application, 已上报, with
+a 申请编号, one history row 上报, one 上报 notice and one 上报 mail in the outbox addressed to them (the outbox hands
+it to a job queue of the script's own on Redis, which no worker reads; the queue is deleted afterwards).
 
 - errors: answers other than the expected one (a form that saves answers a redirect to the next step, a page 200 at
   the expected address), exceptions and time-outs (``--timeout``: 60 s per request, nginx's default
@@ -40,6 +40,7 @@ Captcha and rate limits are off (one address logs every applicant in). The serve
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import http.client
 import os
@@ -115,7 +116,7 @@ def prepare(args) -> tuple[list[Applicant], date]:
             body = bodies[index % len(bodies)]
             birth = date(1970, 1, 1) + timedelta(days=index * 37)  # 56 to 36 years old: under the age limit
             person = Person(name=f"延续{index:03d}", id_type=IdType.RESIDENT_ID,
-                            id_number=make_resident_id(body.code[:2] + "0102", birth, index % 999 + 1),
+                            id_number=make_resident_id("110102", birth, index % 999 + 1),
                             birth_date=birth, gender="男", email=f"peak{index:03d}@example.com",
                             category=Category.CHEMICAL, employer_kind=EmployerKind.PRODUCTION, body_id=body.id,
                             password_hash=password_hash, must_change_password=False, failed_logins=0)
@@ -272,10 +273,8 @@ def renew(applicant: Applicant, browser: Browser, today: date, start: threading.
         ready = True
     except Exception as error:  # noqa: BLE001 - Failed, or a bug of the script's: counted, shown, never a hang
         outcome.error = str(error) if isinstance(error, Failed) else f"{type(error).__name__}: {error}"
-    try:
+    with contextlib.suppress(threading.BrokenBarrierError):  # a broken barrier: press 上报 anyway
         press.wait()
-    except threading.BrokenBarrierError:
-        pass
     if ready:
         try:
             browser.post("/applicant/renewal/submit", {"confirm": "y"},
@@ -313,6 +312,20 @@ def serve(args, queue: str, log) -> tuple[subprocess.Popen, int]:
     sys.exit(f"gunicorn did not come up on port {port}: see {args.server_log}")
 
 
+def server_cpu(server: subprocess.Popen) -> float:
+    """CPU seconds the gunicorn workers (the master's children) have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a process that has just ended
+        if int(fields[1]) == server.pid:  # ppid; then utime and stime are fields 14 and 15 of stat
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def run(args, applicants: list[Applicant], today: date, port: int) -> tuple[list[Outcome], float]:
     count = len(applicants)
     start, press = threading.Barrier(count + 1), threading.Barrier(count, timeout=3600)
@@ -336,7 +349,9 @@ def run(args, applicants: list[Applicant], today: date, port: int) -> tuple[list
 class Check:
     lost: list[str]
     duplicates: list[str]
-    numbers: int
+    numbers: int  #: distinct 申请编号 among the applicants' applications
+    statuses: Counter  #: the applicants' applications by status
+    employers: int  #: employers of the run's credit codes in the registry
 
 
 def check(args, applicants: list[Applicant]) -> Check:
@@ -345,14 +360,29 @@ def check(args, applicants: list[Applicant]) -> Check:
 
     from portal import create_app
     from portal.extensions import db
-    from portal.models import Application, ApplicationEvent, ApplicationStatus, Notice, OutboxMessage, Person
+    from portal.models import (
+        Application,
+        ApplicationEvent,
+        ApplicationStatus,
+        Employer,
+        Notice,
+        OutboxMessage,
+        Person,
+    )
 
     app = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": args.database_url, "SECRET_KEY": SECRET})
     lost, duplicates = [], []
     with app.app_context():
-        people = dict(db.session.execute(sa.select(Person.id_number, Person.id).where(
-            Person.id_number.in_([applicant.id_number for applicant in applicants]))).all())
+        codes = {number: employer_of(number)["credit_code"] for number in range(args.employers)}
+        found = db.session.execute(sa.select(Person.id_number, Person.id, Employer.credit_code)
+                                   .outerjoin(Employer, Employer.id == Person.employer_id)
+                                   .where(Person.id_number.in_([applicant.id_number for applicant in applicants])))
+        people, employed_by = {}, {}
+        for row in found:
+            people[row.id_number], employed_by[row.id] = row.id, row.credit_code
         ids = list(people.values())
+        employers = db.session.scalar(sa.select(sa.func.count()).select_from(Employer)
+                                      .where(Employer.credit_code.in_(codes.values())))
         applications = defaultdict(list)
         for row in db.session.execute(sa.select(Application.id, Application.person_id, Application.status,
                                                 Application.number).where(Application.person_id.in_(ids))):
@@ -374,19 +404,23 @@ def check(args, applicants: list[Applicant]) -> Check:
     for applicant in applicants:
         person_id, who = people.get(applicant.id_number), f"applicant {applicant.index} ({applicant.email})"
         rows = applications.get(person_id, [])
+        listed = ", ".join(f"#{row.id} {row.status.value}" for row in rows) or "none"
         if len(rows) > 1:
-            duplicates.append(f"{who}: {len(rows)} applications ({', '.join(f'#{r.id} {r.status.value}' for r in rows)})")
+            duplicates.append(f"{who}: {len(rows)} applications ({listed})")
         done = [row for row in rows if row.status is ApplicationStatus.SUBMITTED and row.number]
         if not done:
-            lost.append(f"{who}: no 已上报 application ({', '.join(f'#{r.id} {r.status.value}' for r in rows) or 'none'})")
+            lost.append(f"{who}: no 已上报 application ({listed})")
             continue
         parts = {"history row 上报": sum(events[row.id] for row in done), "notice": notices[person_id],
                  "mail": mails[(person_id, applicant.email)]}
         missing = [name for name, times in parts.items() if times == 0]
+        if employed_by.get(person_id) != codes[applicant.employer]:
+            missing.append("employer in the profile")
         if missing:
             lost.append(f"{who}: application #{done[0].id} without its {', '.join(missing)}")
         duplicates.extend(f"{who}: {times} × {name}" for name, times in parts.items() if times > 1)
-    return Check(lost, duplicates, numbers or 0)
+    statuses = Counter(row.status.value for rows in applications.values() for row in rows)
+    return Check(lost, duplicates, numbers or 0, statuses, employers or 0)
 
 
 def queued_jobs(url: str, queue: str) -> int | None:
@@ -396,7 +430,7 @@ def queued_jobs(url: str, queue: str) -> int | None:
 
         client = redis.Redis.from_url(url, socket_timeout=5)
         jobs = client.llen(queue)
-        client.delete(queue, *client.keys(f"_kombu.binding.{queue}*"))
+        client.delete(queue, *client.keys(f"_kombu.binding*.{queue}"))
         return jobs
     except Exception:  # noqa: BLE001 - informational only
         return None
@@ -413,7 +447,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds one request may take (nginx: 60)")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0",
                         help="the job queue the 上报 mails are handed to (a queue of the script's own, deleted after)")
-    parser.add_argument("--server-log", default="/tmp/renewal_peak-gunicorn.log")
+    parser.add_argument("--server-log", default="/tmp/renewal_peak-gunicorn.log")  # noqa: S108 - a bench's log
     args = parser.parse_args()
     import sqlalchemy as sa
 
@@ -433,16 +467,19 @@ def main() -> None:
         print(f"gunicorn gunicorn.conf.py -w2 on CPU 0, {len(applicants)} applicants on CPU 1; load average "
               f"{load:.2f}", flush=True)
         try:
+            server_before, client_before = server_cpu(server), time.process_time()
             outcomes, wall = run(args, applicants, today, port)
+            cpu = (server_cpu(server) - server_before, time.process_time() - client_before)
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
     result = check(args, applicants)
     jobs = queued_jobs(args.redis_url, queue)
-    report(args, outcomes, result, wall, jobs, load)
+    report(args, outcomes, result, wall, jobs, load, cpu)
 
 
-def report(args, outcomes: list[Outcome], result: Check, wall: float, jobs: int | None, load: float) -> None:
+def report(args, outcomes: list[Outcome], result: Check, wall: float, jobs: int | None, load: float,
+           cpu: tuple[float, float]) -> None:
     times = defaultdict(list)
     for outcome in outcomes:
         for kind, values in outcome.browser.times.items():
@@ -450,14 +487,17 @@ def report(args, outcomes: list[Outcome], result: Check, wall: float, jobs: int 
     requests = sum(outcome.browser.requests for outcome in outcomes)
     errors = [f"applicant {outcome.applicant.index}: {outcome.error}" for outcome in outcomes if outcome.error]
     print(f"{requests} requests in {wall:.1f} s ({requests / wall:.1f}/s), "
-          f"{sum(outcome.submitted for outcome in outcomes)} 上报 answered as expected")
+          f"{sum(outcome.submitted for outcome in outcomes)} 上报 answered as expected; CPU: gunicorn workers "
+          f"{cpu[0]:.1f} s (CPU 0 busy {cpu[0] / wall:.0%} with them), the applicants' threads {cpu[1]:.1f} s")
     print(f"{'request':22} {'count':>6} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9}")
     for kind, label in (("login", "login POST"), ("page", "pages (GET)"), ("step", "wizard form POSTs"),
                         ("submit", "上报 POST")):
         values = times.get(kind) or [float("nan")]
         print(f"{label:22} {len(times.get(kind, [])):6} {statistics.median(values):9.1f} "
               f"{percentile(values, 0.95):9.1f} {max(values):9.1f}")
-    print(f"database: {result.numbers} distinct 申请编号 among the applicants; "
+    statuses = ", ".join(f"{times} {status}" for status, times in result.statuses.most_common()) or "none"
+    print(f"database: the applicants' applications: {statuses}; {result.numbers} distinct 申请编号; "
+          f"{result.employers} of the {args.employers} employers created once each; "
           f"mail jobs handed to the queue: {'?' if jobs is None else jobs}")
     for title, lines in (("errors", errors), ("lost", result.lost), ("duplicates", result.duplicates)):
         if lines:
