@@ -20,6 +20,7 @@ from portal.services.documents.pdf import cjk_font_name, render_pdf
 TEMPLATES = Path(__file__).resolve().parent.parent / "portal" / "templates"
 ORIGINAL_SPLIT = speedups._original_cjk_frag_split
 ORIGINAL_SUBSET = speedups._original_make_subset
+ORIGINAL_FP_STR = speedups._original_fp_str
 
 
 @pytest.fixture
@@ -105,3 +106,44 @@ def test_installed_for_the_versions_written_against():
     assert speedups.install()
     assert paragraph.cjkFragSplit is speedups.cjk_frag_split
     assert ttfonts.TTFontFace.makeSubset is speedups._make_subset_kept
+
+
+def test_numbers_are_formatted_as_by_the_library():
+    rng = random.Random(7)
+    samples = [0, 0.0, -0.0, 1, 1.0, True, False, 1e-8, -1e-8, 0.25, 10, 10.0, 13.65234375, 595.2755905511812,
+               -841.89, 1e20, 10**20, 123456789.123, *(rng.uniform(-1000, 1000) for _ in range(300))]
+    for number in samples:
+        assert speedups.fp_str_kept(number) == ORIGINAL_FP_STR(number), number
+    for args in [(1, 0, 0, 1, 0, 0), (1.0, 0.0, 0.0, 1.0, 0.5, -0.5), ((0.0, 0.0, 0.0),), ([0.2, 0.4],),
+                 (True, 2), (2, True)]:
+        assert speedups.fp_str_kept(*args) == ORIGINAL_FP_STR(*args)
+    assert speedups.fp_str_kept(0.1, 0.2) == speedups.fp_str_kept(0.1, 0.2) == ".1 .2"
+
+
+def test_every_loaded_user_of_fp_str_calls_the_remembered_one():
+    import sys
+
+    import portal.services.documents.pdf  # noqa: F401  (installs the replacements)
+
+    assert speedups._fp_str_users() == []
+    assert sys.modules["reportlab.pdfgen.canvas"].fp_str is speedups.fp_str_kept
+    assert sys.modules["reportlab.pdfbase.pdfdoc"].fp_str is speedups.fp_str_kept
+
+
+def test_garbage_collection_is_paused_during_a_layout_only():
+    import gc
+
+    assert gc.isenabled()
+    with speedups.collection_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError), speedups.collection_paused():
+        1 / 0  # noqa: B018
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with speedups.collection_paused():
+            pass
+        assert not gc.isenabled()  # left as it was
+    finally:
+        gc.enable()

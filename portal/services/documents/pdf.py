@@ -191,14 +191,15 @@ def _render_once(template_name: str, page_count: int, context: dict) -> tuple[by
     html = render_template(template_name, pdf_font=font, page_count=count, **context)
     output = io.BytesIO()
     try:
-        result = pisa.CreatePDF(
-            html,
-            dest=output,
-            encoding="utf-8",
-            link_callback=link_callback,
-            default_css=pisa_default.DEFAULT_CSS + _BASE_CSS % {"font": font},
-            resource_policy=_resource_policy(),
-        )
+        with speedups.collection_paused():
+            result = pisa.CreatePDF(
+                html,
+                dest=output,
+                encoding="utf-8",
+                link_callback=link_callback,
+                default_css=pisa_default.DEFAULT_CSS + _BASE_CSS % {"font": font},
+                resource_policy=_resource_policy(),
+            )
     # TypeError: xhtml2pdf 0.2.28 raises it for some CJK paragraphs split across pages.
     except (LayoutError, RenderLimitError, TypeError) as error:
         log.error("PDF rendering of %s failed: %s", template_name, error)
