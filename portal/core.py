@@ -231,6 +231,12 @@ class SessionCookies(SecureCookieSessionInterface):
     def __init__(self):
         self._serializers: dict = {}
 
+    def open_session(self, app: Flask, request):
+        """As Flask's, without parsing the cookies of a request that has none (a probe, a first visit)."""
+        if "HTTP_COOKIE" not in request.environ and self.get_signing_serializer(app) is not None:
+            return self.session_class()
+        return super().open_session(app, request)
+
     def get_signing_serializer(self, app: Flask):
         keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
         serializer = self._serializers.get(keys)

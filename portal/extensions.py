@@ -1,8 +1,9 @@
 """Extension objects, created unbound; ``create_app`` binds them."""
 
-from functools import cached_property
+from functools import cached_property, partial
 
 from flask import current_app, request
+from flask.globals import request_ctx
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -56,6 +57,23 @@ class PortalLimiter(Limiter):
         if not self._meta_limits and any(exempt() for exempt in self._request_filters):
             return
         super()._check_request_limit(callable_name, in_middleware)
+
+    def init_app(self, app):
+        """Flask-Limiter's hooks after the view and at the request's end read its per-request state, creating it
+        when the request never used it (an exempt request such as /healthz): they are wrapped to return at once
+        then, since a state never made holds no deduction, no limit for the headers and nothing to reset."""
+        super().init_app(app)
+        for hooks in (app.after_request_funcs.get(None, []), app.teardown_request_funcs.get(None, [])):
+            for index, hook in enumerate(hooks):
+                if getattr(hook, "__self__", None) is self or (isinstance(hook, partial) and hook.args == (self,)):
+                    hooks[index] = partial(_if_limiter_used, hook)
+
+
+def _if_limiter_used(hook, value=None):
+    """Run Flask-Limiter's ``hook`` only when this request has Flask-Limiter's state; else pass ``value`` on."""
+    if hasattr(request_ctx._get_current_object(), "_limiter_request_context"):
+        return hook(value)
+    return value
 
 
 db = SQLAlchemy(model_class=Base)

@@ -53,3 +53,32 @@ def test_hooks_are_asked_once_whether_they_are_coroutines(app):
     assert app.ensure_sync(plain) is plain and plain in app._plain_functions
     assert app.ensure_sync(plain) is plain
     assert app.ensure_sync(len) is len
+
+
+def test_the_limiter_keeps_no_state_for_an_exempt_request(client):
+    from flask.globals import request_ctx
+
+    with client:
+        client.get("/healthz")
+        assert not hasattr(request_ctx._get_current_object(), "_limiter_request_context")
+
+
+def test_a_request_without_cookies_gets_an_empty_session_and_no_cookie(client):
+    response = client.get("/healthz")
+    assert "Set-Cookie" not in response.headers
+    with client:
+        client.get("/healthz")
+        from flask import session
+
+        assert dict(session) == {} and not session.modified
+
+
+def test_templates_translate_format_and_escape_as_jinja_does(app):
+    from flask import render_template_string, session
+
+    template = '{{ _("%(name)s，您好！", name=name) }}|{{ _("功能目录") }}|{{ gettext("100%%") }}'
+    with app.test_request_context():
+        assert render_template_string(template, name="<b>") == "&lt;b&gt;，您好！|功能目录|100%"
+    with app.test_request_context():
+        session["lang"] = "en"
+        assert render_template_string(template, name="<b>") == "Hello, &lt;b&gt;!|Function menu|100%"
