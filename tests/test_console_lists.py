@@ -20,19 +20,22 @@ from tests.factories import login_as, make_application, make_certificate, make_p
 from tests.test_reviewer_helpers import world
 
 S = ApplicationStatus
-_TABLE = re.compile(r"</thead>(.*?)</table>", re.S)
+_TABLE = re.compile(r'<table class="table table-striped.*?</table>', re.S)
+_PAGER = re.compile(r'<ul class="pagination">.*?</ul>', re.S)
 
 
 def rows(html: str) -> str:
-    """The list's rows, whitespace between and around tags dropped (the two renderings indent differently)."""
+    """The list's table (header and rows) and its pager, whitespace between and around tags dropped (the two
+    renderings indent differently)."""
     match = _TABLE.search(html)
     assert match, "no list table on the page"
-    body = re.sub(r"\s+", " ", match.group(1))
+    pager = _PAGER.search(html, match.end())  # none when a numbered pager has a single page
+    body = re.sub(r"\s+", " ", match.group(0) + (pager.group(0) if pager else ""))
     return re.sub(r"\s*(<[^>]+>)\s*", r"\1", body).strip()
 
 
 def both_ways(client, monkeypatch, path: str) -> tuple[str, str]:
-    """The rows of ``path`` rendered lean, then by Flask-Admin's template."""
+    """The table of ``path`` rendered lean, then by Flask-Admin's template."""
     lean = client.get(path)
     assert lean.status_code == 200, path
     with monkeypatch.context() as patch:
@@ -60,7 +63,9 @@ def busy(db):
 
 PAGES = ["/reviewer/applications/", "/reviewer/applications/?flt0_0=submitted",
          "/reviewer/applications/?flt0_0=initial_passed", "/reviewer/applications/?search=王",
-         "/reviewer/people/", "/reviewer/corrections/"]
+         "/reviewer/applications/?sort=6&desc=1", "/reviewer/applications/?sort=0&flt0_0=submitted&search=王",
+         "/reviewer/applications/?search=LEANSORT", "/reviewer/people/", "/reviewer/people/?sort=0&desc=1",
+         "/reviewer/corrections/", "/reviewer/corrections/?sort=0"]
 CENTRAL_PAGES = ["/reviewer/audit/", "/reviewer/outbox/", "/reviewer/staff/", "/reviewer/bodies/"]
 
 

@@ -47,7 +47,7 @@ def init_console(app: Flask) -> None:
     )
     from ..services.review import kind_facts
     from ..services.review.deadlines import deadlines_for
-    from . import frame
+    from . import frame, listing
     from .applications import ApplicationView, QueueLink
     from .auth import StaffAuthView
     from .calendar import CalendarDayView
@@ -111,6 +111,7 @@ def init_console(app: Flask) -> None:
     app.add_template_global(frame.cached, "console_frame")  # the frame's parts kept once per process
     app.add_template_global(frame.menu_state, "console_menu_state")
     app.add_template_global(frame.static_url, "console_static_url")
+    app.add_template_global(listing.lean_header, "console_list_header")
     app.before_request(_refuse_nul_bytes)
 
 
