@@ -10,6 +10,9 @@ filters, sorts and searches for a provincial reviewer and for central staff (acc
 is measured in ``--rounds`` short rounds, each right after a round of the baseline, and the medians are printed (on a
 machine others use, a burst of their work then falls on both sides of a ratio). Needs wrk (``apt-get install wrk``).
 ``--sync`` measures gunicorn's ``-w2`` sync workers instead (issue 10's "now" column); ``--only PREFIX`` some pages.
+``--compare DIR`` also serves the portal from another checkout (e.g. ``git worktree add /tmp/old HEAD~3``, with its
+translations compiled) in the same rounds, and prints its row under each page's, marked ``[DIR]``: a before/after
+in one run.
 """
 
 from __future__ import annotations
@@ -97,12 +100,13 @@ def run_wrk(url: str, cookie: str | None, seconds: int, connections: int) -> tup
     return float(rate), float(p50), float(p95), int(errors)
 
 
-def serve(app: str, args, env: dict) -> tuple[subprocess.Popen, str]:
+def serve(app: str, args, env: dict, tree: Path = ROOT) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    settings = ["-w", "2", "-k", "sync"] if args.sync else ["-c", str(ROOT / "gunicorn.conf.py"), "-w", "2"]
+    settings = ["-w", "2", "-k", "sync"] if args.sync else ["-c", str(tree / "gunicorn.conf.py"), "-w", "2"]
     server = subprocess.Popen(  # noqa: S603
         ["taskset", "-c", "0", str(ROOT / ".venv/bin/gunicorn"), *settings, "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "--access-logfile", "/dev/null", app], cwd=ROOT, env=env)
+         "--log-level", "warning", "--access-logfile", "/dev/null", app], cwd=tree,
+        env=dict(env, PYTHONPATH=str(tree)) if tree != ROOT else env)
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -129,6 +133,8 @@ def main() -> None:
     parser.add_argument("--sync", action="store_true", help="gunicorn -w2 sync workers instead of gunicorn.conf.py")
     parser.add_argument("--only", action="append", default=[], help="pages whose path starts with this (repeatable; "
                                                                     "the hello-world baseline always runs)")
+    parser.add_argument("--compare", type=Path, help="another checkout of the portal, served and measured in the same "
+                                                     "rounds (its row is marked [DIR])")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install wrk")
@@ -141,24 +147,28 @@ def main() -> None:
     # with rounds of the baseline, so a burst of other work on the machine falls on both sides of a ratio.
     hello_server, hello_base = serve("bench.hello:app", args, env)
     server, base = serve("wsgi:app", args, env)
+    other, other_base = serve("wsgi:app", args, env, args.compare.resolve()) if args.compare else (None, None)
     try:
         plan = [(path, None) for path in ANONYMOUS] + [(path, "applicant") for path in APPLICANT] + CONSOLE
         if args.only:
             plan = [(path, who) for path, who in plan if any(path.startswith(prefix) for prefix in args.only)]
         seconds = max(1, round(args.seconds / args.rounds))
         hello_runs = []
+        bases = [("", base)] + ([(f" [{args.compare}]", other_base)] if other else [])
         for path, who in plan:
-            runs, ratios = [], []
+            runs, ratios = {label: [] for label, _ in bases}, {label: [] for label, _ in bases}
             for _round in range(args.rounds):
                 hello = run_wrk(hello_base + "/", None, seconds, args.connections)
-                page = run_wrk(base + quote(path, safe="/?=&"), cookies.get(who), seconds, args.connections)
                 hello_runs.append(hello)
-                runs.append(page)
-                ratios.append(page[0] / hello[0])
-            rate, p50, p95 = (statistics.median(run[i] for run in runs) for i in range(3))
-            errors = sum(run[3] for run in runs)
-            print(f"{path:46} {who or 'anonymous':15} {rate:8.1f} {p50:8.2f} {p95:8.2f} "
-                  f"{statistics.median(ratios):9.2f} {errors}", flush=True)
+                for label, served in bases:
+                    page = run_wrk(served + quote(path, safe="/?=&"), cookies.get(who), seconds, args.connections)
+                    runs[label].append(page)
+                    ratios[label].append(page[0] / hello[0])
+            for label, _served in bases:
+                rate, p50, p95 = (statistics.median(run[i] for run in runs[label]) for i in range(3))
+                errors = sum(run[3] for run in runs[label])
+                print(f"{path + label:46} {who or 'anonymous':15} {rate:8.1f} {p50:8.2f} {p95:8.2f} "
+                      f"{statistics.median(ratios[label]):9.2f} {errors}", flush=True)
         rate, p50, p95 = (statistics.median(run[i] for run in hello_runs) for i in range(3))
         label = "hello-world Flask (baseline, all rounds)"
         print(f"{label:46} {'anonymous':15} {rate:8.1f} {p50:8.2f} {p95:8.2f} {'1.00':>9} "
@@ -166,6 +176,8 @@ def main() -> None:
     finally:
         stop(server)
         stop(hello_server)
+        if other:
+            stop(other)
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 
