@@ -134,16 +134,32 @@ def test_garbage_collection_is_paused_during_a_layout_only():
     import gc
 
     assert gc.isenabled()
-    with speedups.collection_paused():
+    with speedups.layout():
         assert not gc.isenabled()
     assert gc.isenabled()
-    with pytest.raises(ZeroDivisionError), speedups.collection_paused():
+    with pytest.raises(ZeroDivisionError), speedups.layout():
         1 / 0  # noqa: B018
     assert gc.isenabled()
     gc.disable()
     try:
-        with speedups.collection_paused():
+        with speedups.layout():
             pass
         assert not gc.isenabled()  # left as it was
     finally:
         gc.enable()
+
+
+def test_a_paragraph_broken_again_is_broken_afresh_when_its_text_changed(font):
+    frags = [fragment("注册安全工程师延续注册申请表", font), fragment("", font)]
+    with speedups.layout():
+        first = speedups.cjk_frag_split(frags, [60.0], False)
+        first.lines[0].words[0].text = "changed by a drawing"
+        again = speedups.cjk_frag_split(frags, [60.0], False)
+        assert as_data(again) == as_data(ORIGINAL_SPLIT(frags, [60.0], False))
+        frags[0].text = "注册安全工程师"
+        assert as_data(speedups.cjk_frag_split(frags, [60.0], False)) == as_data(
+            ORIGINAL_SPLIT(frags, [60.0], False))
+        frags.append(fragment("初始注册", font, size=17.0))
+        assert as_data(speedups.cjk_frag_split(frags, [30.0, 60.0], True)) == as_data(
+            ORIGINAL_SPLIT(frags, [30.0, 60.0], True))
+    assert speedups._paragraphs == {}

@@ -191,7 +191,7 @@ def _render_once(template_name: str, page_count: int, context: dict) -> tuple[by
     html = render_template(template_name, pdf_font=font, page_count=count, **context)
     output = io.BytesIO()
     try:
-        with speedups.collection_paused():
+        with speedups.layout():
             result = pisa.CreatePDF(
                 html,
                 dest=output,

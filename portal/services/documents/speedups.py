@@ -8,15 +8,15 @@ them with the originals, and the rendered forms are compared page by page with t
 - ``cjk_frag_split`` for ``xhtml2pdf.reportlab_paragraph.cjkFragSplit``: CJK line breaking (``-pdf-word-wrap:
   CJK``). The original makes an object per glyph and, per glyph of each line, looks up the font's ascent and
   compares all the fragment's attributes with the previous glyph's; a table cell is broken three times (sized,
-  placed, drawn at widths a rounding apart). Here widths are looked up per distinct glyph and the per-glyph work
-  is done once per run of glyphs of the same fragment.
+  placed, drawn at widths a rounding apart). Here widths are looked up per distinct glyph, the per-glyph work is
+  done once per run of glyphs of the same fragment, and a paragraph's glyphs and lines are made once per layout.
 - ``TTFontFace.makeSubset``: the embedded font's subset (a few hundred KiB of the font file rebuilt per PDF) is
   kept per face and set of glyphs; the same form needs the same glyphs every time.
 - ``fp_str`` (ReportLab's number formatting for the PDF, in Python unless its optional C accelerator rl_accel is
   installed): remembered per arguments. A form formats about 2,000 numbers, a few hundred distinct (line widths,
   colours, font sizes, the same cell borders over and over).
 
-And ``collection_paused`` for the layout itself: a long form keeps some hundred thousand objects alive while it is
+And ``layout`` around the layout itself: a long form keeps some hundred thousand objects alive while it is
 laid out, and Python's cyclic garbage collector would walk the whole process a few times per PDF (about a tenth of
 a 3-page form's time); what a layout leaves in cycles is collected after it.
 """
@@ -42,6 +42,8 @@ REPORTLAB_VERSION = "5.1.0"
 SUBSETS_KEPT = 64
 #: formatted numbers kept before the memo starts over
 NUMBERS_KEPT = 20_000
+#: paragraphs remembered for line breaking within one layout before the memo starts over
+PARAGRAPHS_KEPT = 5_000
 
 _installed = False
 _lock = threading.Lock()
@@ -76,14 +78,16 @@ def install() -> bool:
 
 
 @contextmanager
-def collection_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside the block (unless it was off already, it is on again after it). Two
-    threads laying out at once may end one pause early: then the other's layout is merely collected as usual."""
+def layout() -> Iterator[None]:
+    """Around one layout: no cyclic garbage collection inside (unless it was off already, it is on again after
+    it), and the paragraphs remembered for line breaking forgotten after it. Two threads laying out at once may end
+    one's pause early or make it break a paragraph afresh: then that layout is merely slower."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        _paragraphs.clear()
         if was_enabled:
             gc.enable()
 
@@ -91,30 +95,8 @@ def collection_paused() -> Iterator[None]:
 def cjk_frag_split(frags, maxWidths, calcBounds, encoding="utf8"):
     """``cjkFragSplit`` of xhtml2pdf 0.2.28: the fragments broken into lines at ``maxWidths`` (CJK rules: any
     glyph may end a line, one that cannot start a line hangs in the margin), the same lines built the same way."""
-    glyphs: list[str] = []
-    widths: list[float] = []
-    owners: list = []  # the fragment of each glyph
-    runs: list[tuple[int, int, object]] = []  # (first glyph, end, fragment): the glyphs of each fragment
-    for f in frags:
-        text = f.text
-        if not isinstance(text, str):
-            text = text.decode(encoding)
-        start = len(glyphs)
-        chars = list(text) if text else [text]  # an empty fragment is one empty glyph
-        if hasattr(f, "cbDefn"):
-            widths.extend([getattr(f.cbDefn, "width", 0)] * len(chars))
-        else:
-            measured: dict[str, float] = {}
-            font, size = f.fontName, f.fontSize
-            for char in chars:
-                width = measured.get(char)
-                if width is None:
-                    width = measured[char] = paragraph.stringWidth(char, font, size)
-                widths.append(width)
-        glyphs.extend(chars)
-        owners.extend([f] * len(chars))
-        runs.append((start, len(glyphs), f))
-
+    text = _glyphs_of(frags, encoding)
+    glyphs, widths, breaks = text.glyphs, text.widths, text.breaks
     lines = []
     widthUsed = lineStartPos = 0
     maxWidth = maxWidths[0]
@@ -123,7 +105,7 @@ def cjk_frag_split(frags, maxWidths, calcBounds, encoding="utf8"):
     for i in range(len(glyphs)):
         w = widths[i]
         widthUsed += w
-        lineBreak = hasattr(owners[i], "lineBreak")
+        lineBreak = breaks[i]
         if (widthUsed > maxWidth + fuzz and widthUsed > 0) or lineBreak:
             if lineBreak:
                 continue
@@ -132,7 +114,7 @@ def cjk_frag_split(frags, maxWidths, calcBounds, encoding="utf8"):
             if glyphs[i] in cannot_start:
                 extraSpace -= w
                 end = i + 1
-            lines.append(_para_line(glyphs, runs, lineStartPos, end, extraSpace, calcBounds))
+            lines.append(text.line(lineStartPos, end, extraSpace, calcBounds))
             try:
                 maxWidth = maxWidths[len(lines)]
             except IndexError:
@@ -140,12 +122,78 @@ def cjk_frag_split(frags, maxWidths, calcBounds, encoding="utf8"):
             lineStartPos = end
             widthUsed = w
     if widthUsed > 0:
-        lines.append(_para_line(glyphs, runs, lineStartPos, len(glyphs), maxWidth - widthUsed, calcBounds))
+        lines.append(text.line(lineStartPos, len(glyphs), maxWidth - widthUsed, calcBounds))
     return paragraph.ParaLines(kind=1, lines=lines)
 
 
-def _para_line(glyphs, runs, start, end, extraSpace, calcBounds):
-    """``makeCJKParaLine(U[start:end], ...)`` of xhtml2pdf 0.2.28, a run of glyphs of one fragment at a time.
+#: id(fragment list) -> its _Glyphs, for the lines of a paragraph broken again at another width (a table cell is
+#: broken three times: sized, placed, drawn); forgotten after each layout (``layout``)
+_paragraphs: dict[int, _Glyphs] = {}
+
+
+def _fragments_key(frags) -> tuple:
+    """What the glyphs of a fragment list are made from (its fragments, their text, font and inline objects)."""
+    return tuple((id(f), f.text, getattr(f, "fontName", None), getattr(f, "fontSize", None),
+                  getattr(getattr(f, "cbDefn", None), "width", None), hasattr(f, "lineBreak")) for f in frags)
+
+
+def _glyphs_of(frags, encoding) -> _Glyphs:
+    key = _fragments_key(frags)
+    known = _paragraphs.get(id(frags))
+    if known is not None and known.frags is frags and known.key == key:
+        return known
+    if len(_paragraphs) >= PARAGRAPHS_KEPT:
+        _paragraphs.clear()
+    text = _paragraphs[id(frags)] = _Glyphs(frags, key, encoding)
+    return text
+
+
+class _Glyphs:
+    """A paragraph's fragments as glyphs, as ``cjkFragSplit`` of xhtml2pdf 0.2.28 sees them (each with its width,
+    whether its fragment is a line break; an empty fragment is one empty glyph), and the lines built of them."""
+
+    def __init__(self, frags, key: tuple, encoding: str) -> None:
+        self.frags, self.key = frags, key  # the list is kept, so its id is not reused while it is known
+        self.glyphs: list[str] = []
+        self.widths: list[float] = []
+        self.breaks: list[bool] = []
+        self.runs: list[tuple[int, int, object]] = []  # (first glyph, end, fragment): the glyphs of each fragment
+        self._lines: dict[tuple, tuple] = {}
+        for f in frags:
+            text = f.text
+            if not isinstance(text, str):
+                text = text.decode(encoding)
+            start = len(self.glyphs)
+            chars = list(text) if text else [text]
+            if hasattr(f, "cbDefn"):
+                self.widths.extend([getattr(f.cbDefn, "width", 0)] * len(chars))
+            else:
+                measured: dict[str, float] = {}
+                font, size = f.fontName, f.fontSize
+                for char in chars:
+                    width = measured.get(char)
+                    if width is None:
+                        width = measured[char] = paragraph.stringWidth(char, font, size)
+                    self.widths.append(width)
+            self.glyphs.extend(chars)
+            self.breaks.extend([hasattr(f, "lineBreak")] * len(chars))
+            self.runs.append((start, len(self.glyphs), f))
+
+    def line(self, start: int, end: int, extraSpace: float, calcBounds: bool):
+        """``makeCJKParaLine(U[start:end], extraSpace, calcBounds)``: the words (copies: a drawing may change
+        them) and sizes of the glyphs are made once per paragraph."""
+        made = self._lines.get((start, end, calcBounds))
+        if made is None:
+            made = self._lines[start, end, calcBounds] = _words_and_sizes(self.glyphs, self.runs, start, end,
+                                                                           calcBounds)
+        words, fontSize, ascent, descent = made
+        return paragraph.FragLine(kind=1, extraSpace=extraSpace, wordCount=1, words=[w.clone() for w in words],
+                                  fontSize=fontSize, ascent=ascent, descent=descent)
+
+
+def _words_and_sizes(glyphs, runs, start, end, calcBounds):
+    """The words and sizes of ``makeCJKParaLine(U[start:end], ...)`` of xhtml2pdf 0.2.28, made a run of glyphs of
+    one fragment at a time.
 
     Within a run every glyph has the fragment's font size, ascent and descent (so the maxima are taken once), and
     the original's comparison of each glyph's fragment with the previous one gives the same answer for all but
@@ -191,8 +239,7 @@ def _para_line(glyphs, runs, start, end, extraSpace, calcBounds):
         f0 = f0.clone()
         f0.text = "".join(CW)
         words.append(f0)
-    return paragraph.FragLine(kind=1, extraSpace=extraSpace, wordCount=1, words=words[1:], fontSize=maxSize,
-                              ascent=maxAscent, descent=minDescent)
+    return words[1:], maxSize, maxAscent, minDescent
 
 
 def _make_subset_kept(self, subset):
