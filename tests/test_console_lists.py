@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import url_for
 from flask_babel import force_locale, format_datetime
+from markupsafe import Markup, escape
 
 from portal import clock
 from portal.models import ApplicationStatus
@@ -152,3 +153,9 @@ def test_rows_with_other_buttons_or_bulk_actions_keep_flask_admins_template(app,
         monkeypatch.setattr(people, "can_edit", True)
         assert listing.lean_rows(people, [], "/reviewer/people/") is None  # an edit button
         assert listing.lean_rows(_view(app, "reviewer_bodies"), [], "/reviewer/bodies/") is None
+
+
+@pytest.mark.parametrize("value", ["王伟", "a & b <i>'x'</i> \"y\"", "&amp;", "", 12, 3.5, None, True,
+                                   Markup("<b>kept</b>"), ApplicationStatus.SUBMITTED])
+def test_escaped_is_markupsafes_escape(value):
+    assert listing.escaped(value) == str(escape(value))

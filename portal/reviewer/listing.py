@@ -83,7 +83,19 @@ def local_time(value: datetime | None, seconds: bool = False, time: bool = True)
 def html(template: str, *values) -> Markup:
     """``Markup(template).format(*values)`` — each value escaped into a literal template — at a tenth of its cost
     (Markup's own ``format`` and ``%`` escape through a formatter object per call: ~20 µs a cell)."""
-    return Markup(template.format(*[escape(value) for value in values]))  # noqa: S704 - every value escaped
+    return Markup(template.format(*[escaped(value) for value in values]))  # noqa: S704 - every value escaped
+
+
+def escaped(value) -> str:
+    """``str(markupsafe.escape(value))`` without making a ``Markup`` object of every value: a cell's text with
+    ``& < > ' "`` escaped as markupsafe escapes them, or the HTML of a value that has some (``__html__``)."""
+    if type(value) is not str:
+        if hasattr(value, "__html__"):
+            return value.__html__()
+        value = str(value)
+    if "&" in value:
+        value = value.replace("&", "&amp;")
+    return (value.replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;").replace('"', "&#34;"))
 
 
 def detail_urls(endpoint: str, **arguments) -> Callable[[object], str]:
@@ -137,7 +149,7 @@ def lean_rows(view, data, return_url: str) -> list[Markup] | None:
                 by_type = type_formatter(value)
                 if by_type is not None:
                     value = by_type(view, value, name)
-            parts.append(f"{opening}{escape(value)}</td>")
+            parts.append(f"{opening}{escaped(value)}</td>")
         rows.append(Markup("".join(parts)))  # noqa: S704 - the row's every value is escaped above
     return rows
 
