@@ -35,9 +35,12 @@ class PortalDomain(Domain):
     it was found for (``force_locale``, ``refresh``)."""
 
     def get_translations(self):
-        state = getattr(g._get_current_object(), "_flask_babel", None) if g else None
+        try:
+            state = g._get_current_object()._flask_babel
+        except (RuntimeError, AttributeError):  # outside an app context, or before Flask-Babel's first look
+            return super().get_translations()
         locale = getattr(state, "babel_locale", None)
-        if locale is None:  # outside an app context, or the locale not chosen yet
+        if locale is None:  # the locale not chosen yet
             return super().get_translations()
         remembered = getattr(state, "portal_catalogue", None)
         if remembered is not None and remembered[0] is locale and remembered[1] is self:
