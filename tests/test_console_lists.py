@@ -89,7 +89,9 @@ def afresh(app, monkeypatch):
     """A context in which the console's frame is rendered on every request (nothing kept: ``frame``)."""
     with monkeypatch.context() as patch:
         patch.setitem(app.jinja_env.globals, "console_frame", lambda key, render: render())  # a macro: Markup
-        patch.setitem(app.jinja_env.globals, "console_static_url", url_for)
+        patch.setitem(app.jinja_env.globals, "console_url", url_for)
+        patch.setitem(app.jinja_env.globals, "console_kept", lambda key: None)
+        patch.setitem(app.jinja_env.filters, "console_keep", lambda value, key: value)
         patch.setattr(frame, "cached_value", lambda key, compute: compute())
         yield
 

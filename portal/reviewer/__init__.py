@@ -110,7 +110,9 @@ def init_console(app: Flask) -> None:
     app.extensions["reviewer_console"] = admin
     app.add_template_global(frame.cached, "console_frame")  # the frame's parts kept once per process
     app.add_template_global(frame.menu_state, "console_menu_state")
-    app.add_template_global(frame.static_url, "console_static_url")
+    app.add_template_global(frame.url, "console_url")
+    app.add_template_global(frame.kept, "console_kept")
+    app.add_template_filter(frame.keep, "console_keep")
     app.add_template_global(listing.lean_header, "console_list_header")
     app.before_request(_refuse_nul_bytes)
 

@@ -8,7 +8,8 @@ everything its output depends on:
 - always the language and the script root (``request.script_root``: where the app is mounted);
 - the menu: for every entry, whether this staff member may see it and whether it is the current page
   (``menu_state``) — so a reviewer's and central staff's menus, and each queue's highlighted entry, are kept apart;
-- static files: the file and its version;
+- static files and fixed pages' URLs: the endpoint and its arguments (``url``);
+- blocks of stylesheets and scripts (``kept`` / ``keep``): the block and the view;
 - the filter menu: the view (its filters' labels and choices are fixed when the console is built; the body filter's
   choices, read from the database, are filled in per request by ``filters.adjust_filter_groups``).
 
@@ -70,10 +71,23 @@ def menu_state(admin, view) -> tuple:
     return tuple(state)
 
 
-def static_url(endpoint: str, **arguments) -> str:
-    """``url_for`` of a static file of Flask-Admin's, built once per file, version and script root."""
-    store, full = _store(), _full_key(("static", endpoint, *sorted(arguments.items())))
+def url(endpoint: str, **arguments) -> str:
+    """``url_for`` of an endpoint named in full (not ``.name``) whose URL depends on nothing but its arguments — a
+    static file, a fixed page — built once per endpoint, arguments and script root."""
+    store = _store()
+    full = ("url", request.script_root, endpoint, *sorted(arguments.items()))
     found = store.get(full)
     if found is None:
         found = store[full] = url_for(endpoint, **arguments)
     return found
+
+
+def kept(key: tuple) -> Markup | None:
+    """A block kept by ``keep`` under ``key`` (with the language and script root), or None the first time."""
+    return _store().get(_full_key(("block", *key)))
+
+
+def keep(value: str, key: tuple) -> Markup:
+    """A Jinja filter: keep a block's output under ``key`` for ``kept`` (``{% filter console_keep(key) %}``)."""
+    value = _store()[_full_key(("block", *key))] = Markup(value)  # noqa: S704 - a rendered block, escaped there
+    return value
