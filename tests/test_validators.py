@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from stdnum.cn import uscc
 from stdnum.iso7064 import mod_11_2
 
 from portal import clock
@@ -29,6 +30,7 @@ from portal.validators import (
     normalize_email,
     normalize_mobile,
     upgrade_to_18,
+    uscc_check_char,
     validate_credit_code,
     validate_first_generation_id,
     validate_id_number,
@@ -42,6 +44,18 @@ BAD_MOBILES = ("12345", "12912345678", "1391234567", "139123456789", "139l234567
 GOOD_MOBILES = ("13912345678", "139 1234 5678", "139-1234-5678", " 139 1234-5678 ", "１３９１２３４５６７８",
                 "139\u30001234\u30005678")
 no_db = settings(database=None)  # keep Hypothesis from writing .hypothesis/ into the tree
+
+
+@no_db
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_the_id_check_character_is_stdnums(body):
+    assert mod11_2_check_char(body) == mod_11_2.calc_check_digit(body)
+
+
+@no_db
+@given(st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=17, max_size=17))
+def test_the_credit_code_check_character_is_stdnums(body):
+    assert uscc_check_char(body) == uscc.calc_check_digit(body)
 
 
 # --- 居民身份证 (18 digits) ---------------------------------------------------
