@@ -28,8 +28,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.error import HTTPError
 from urllib.parse import quote
-from urllib.request import urlopen
+from urllib.request import HTTPRedirectHandler, Request, build_opener, urlopen
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -61,7 +62,9 @@ def free_port() -> int:
 
 
 def session_cookies(database_url: str) -> dict[str, str]:
-    """Open a live session for an applicant, a reviewer and central staff; return their signed cookies."""
+    """Open a live session for an applicant, a reviewer and central staff (or join the one a benchmark running at the
+    same time opened: a new login would end it, and its pages would measure the login page's redirect); return
+    their signed cookies."""
     os.environ.update(DATABASE_URL=database_url, SECRET_KEY=SECRET)
     from sqlalchemy import select
 
@@ -69,7 +72,7 @@ def session_cookies(database_url: str) -> dict[str, str]:
     from portal.clock import utcnow
     from portal.extensions import db
     from portal.models import Person, Staff, StaffRole
-    from portal.services.accounts.sessions import start_session
+    from portal.services.accounts.sessions import SessionPolicy, is_live, start_session
     from portal.services.accounts.staff import create_staff
 
     app = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET})
@@ -82,8 +85,10 @@ def session_cookies(database_url: str) -> dict[str, str]:
             staff = db.session.scalar(select(Staff).where(Staff.username == name))
             accounts[name] = staff or create_staff(name, role, "harbour-lantern-Qx7-2026", body_code=body)
         serializer = app.session_interface.get_signing_serializer(app)
+        policy = SessionPolicy.from_config(app.config)
         for name, account in accounts.items():
-            start_session(account, utcnow())
+            if not is_live(account, utcnow(), policy):
+                start_session(account, utcnow())
             cookies[name] = serializer.dumps({"_user_id": account.get_id(), "_fresh": True})
         db.session.commit()
     return cookies
@@ -98,6 +103,22 @@ def run_wrk(url: str, cookie: str | None, seconds: int, connections: int) -> tup
     match = re.search(r"RESULT ([\d.]+) ([\d.]+) ([\d.]+) (\d+)", output)
     rate, p50, p95, errors = match.groups()
     return float(rate), float(p50), float(p95), int(errors)
+
+
+def answer_status(url: str, cookie: str | None) -> int:
+    """The page's HTTP status as wrk got it (redirects not followed): wrk counts only 4xx/5xx as errors, so a page
+    that answered with the login redirect would otherwise look fast."""
+    request = Request(url, headers={"Cookie": f"session={cookie}"} if cookie else {})  # noqa: S310 - loopback
+
+    class NoRedirect(HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    try:
+        with build_opener(NoRedirect).open(request, timeout=10) as response:
+            return response.status
+    except HTTPError as error:
+        return error.code
 
 
 def serve(app: str, args, env: dict, tree: Path = ROOT) -> tuple[subprocess.Popen, str]:
@@ -164,11 +185,14 @@ def main() -> None:
                     page = run_wrk(served + quote(path, safe="/?=&"), cookies.get(who), seconds, args.connections)
                     runs[label].append(page)
                     ratios[label].append(page[0] / hello[0])
-            for label, _served in bases:
+            for label, served in bases:
                 rate, p50, p95 = (statistics.median(run[i] for run in runs[label]) for i in range(3))
                 errors = sum(run[3] for run in runs[label])
+                status = answer_status(served + quote(path, safe="/?=&"), cookies.get(who))
                 print(f"{path + label:46} {who or 'anonymous':15} {rate:8.1f} {p50:8.2f} {p95:8.2f} "
-                      f"{statistics.median(ratios[label]):9.2f} {errors}", flush=True)
+                      f"{statistics.median(ratios[label]):9.2f} {errors}"
+                      + ("" if status == 200 else f"  (answered {status}: not the page; the session ended?)"),
+                      flush=True)
         rate, p50, p95 = (statistics.median(run[i] for run in hello_runs) for i in range(3))
         label = "hello-world Flask (baseline, all rounds)"
         print(f"{label:46} {'anonymous':15} {rate:8.1f} {p50:8.2f} {p95:8.2f} {'1.00':>9} "
