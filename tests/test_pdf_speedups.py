@@ -163,3 +163,27 @@ def test_a_paragraph_broken_again_is_broken_afresh_when_its_text_changed(font):
         assert as_data(speedups.cjk_frag_split(frags, [30.0, 60.0], True)) == as_data(
             ORIGINAL_SPLIT(frags, [30.0, 60.0], True))
     assert speedups._paragraphs == {}
+
+
+def test_the_default_stylesheet_is_parsed_once_per_text(font, monkeypatch):
+    parsed = []
+    parse = speedups._original_parse_css_source
+
+    def counting(self, text, source):
+        parsed.append(source)
+        return parse(self, text, source)
+
+    monkeypatch.setattr(speedups, "_original_parse_css_source", counting)
+    monkeypatch.setattr(speedups, "_default_stylesheets", {})
+    first = render_pdf("pdf/_test_sample.html", title="样例", rows=[], paragraph="段落")
+    second = render_pdf("pdf/_test_sample.html", title="样例", rows=[], paragraph="段落")
+    assert parsed.count("the default CSS") == 1 and parsed.count("<style> block 1") == 2
+    assert page_streams(first) == page_streams(second)
+
+
+def page_streams(pdf: bytes) -> list[bytes]:
+    import io
+
+    from pypdf import PdfReader
+
+    return [page.get_contents().get_data() for page in PdfReader(io.BytesIO(pdf)).pages]

@@ -12,6 +12,10 @@ them with the originals, and the rendered forms are compared page by page with t
   done once per run of glyphs of the same fragment, and a paragraph's glyphs and lines are made once per layout.
 - ``TTFontFace.makeSubset``: the embedded font's subset (a few hundred KiB of the font file rebuilt per PDF) is
   kept per face and set of glyphs; the same form needs the same glyphs every time.
+- ``pisaContext._parseCSSSource`` for xhtml2pdf's own default stylesheet (with ours appended, see ``pdf.py``):
+  parsed once per text instead of per PDF. It has no @-rules (the only part of parsing that touches the
+  document), the cascade treats a parsed stylesheet as complete and never changes it, and its rules form a level
+  of their own in the cascade, so their selectors' source order is only ever compared among themselves.
 - ``fp_str`` (ReportLab's number formatting for the PDF, in Python unless its optional C accelerator rl_accel is
   installed): remembered per arguments. A form formats about 2,000 numbers, a few hundred distinct (line widths,
   colours, font sizes, the same cell borders over and over).
@@ -33,6 +37,8 @@ from importlib.metadata import PackageNotFoundError, version
 import reportlab
 from reportlab.lib import rl_accel
 from reportlab.pdfbase import ttfonts
+from xhtml2pdf import context as pisa_context
+from xhtml2pdf import parser as pisa_parser
 from xhtml2pdf import reportlab_paragraph as paragraph
 
 #: the versions the replacements were written against (and checked with)
@@ -50,6 +56,9 @@ _lock = threading.Lock()
 _original_make_subset = ttfonts.TTFontFace.makeSubset
 _original_cjk_frag_split = paragraph.cjkFragSplit
 _original_fp_str = rl_accel.fp_str
+_original_parse_css_source = pisa_context.pisaContext._parseCSSSource
+#: the text of a default stylesheet -> its parse
+_default_stylesheets: dict[str, object] = {}
 _numbers: dict[tuple, str] = {}
 
 
@@ -71,6 +80,7 @@ def install() -> bool:
             return False
         paragraph.cjkFragSplit = cjk_frag_split
         ttfonts.TTFontFace.makeSubset = _make_subset_kept
+        pisa_context.pisaContext._parseCSSSource = _parse_css_source_kept
         for module in _fp_str_users():
             module.fp_str = fp_str_kept
         _installed = True
@@ -253,6 +263,19 @@ def _make_subset_kept(self, subset):
             kept.clear()
         data = kept[key] = _original_make_subset(self, subset)
     return data
+
+
+def _parse_css_source_kept(self, text, sourceName):
+    """``pisaContext._parseCSSSource``, the default stylesheet parsed once per text (see the module's docstring);
+    a stylesheet with an @-rule is parsed every time, as it may change the document (pages, frames, fonts)."""
+    if sourceName != pisa_parser.DEFAULT_CSS_SOURCE or "@" in text:
+        return _original_parse_css_source(self, text, sourceName)
+    stylesheet = _default_stylesheets.get(text)
+    if stylesheet is None:
+        if len(_default_stylesheets) >= 8:
+            _default_stylesheets.clear()
+        stylesheet = _default_stylesheets[text] = _original_parse_css_source(self, text, sourceName)
+    return stylesheet
 
 
 def _fp_str_users() -> list:
