@@ -172,6 +172,9 @@ def _type_formatters(view) -> Callable[[object], Callable | None]:
 _LINK = "\x00"
 #: the sort column's placeholder in a list URL built once per page (the first query argument after the page)
 _SORT = "LEANSORT"
+#: Flask-Admin's own message for a sort link's title, translated by the template's ``_gettext`` (Flask-Admin's
+#: catalogue, see ``i18n.use_chinese_admin_chrome``), not by the portal's
+_SORT_TITLE = "Sort by %(name)s"
 
 
 def lean_header(view, columns, sort_column, sort_desc, sort_url, gettext) -> Markup:
@@ -186,7 +189,7 @@ def lean_header(view, columns, sort_column, sort_desc, sort_url, gettext) -> Mar
         for index, (name, label) in enumerate(columns):
             cell = f'<th class="column-header col-{escape(name.replace(".", "-"))}">'
             if view.is_sortable(name):
-                title = escape(gettext("Sort by %(name)s", name=label))
+                title = escape(gettext(_SORT_TITLE, name=label))
                 chevron = ""
                 if sort_column == index:
                     way = "down" if sort_desc else "up"
