@@ -1,12 +1,13 @@
 """Render time of the 延续注册申请表 PDF (xhtml2pdf, embedded WenQuanYi Micro Hei).
 
-    .venv/bin/python bench/pdf.py [--renders 30] [--long]
+    .venv/bin/python bench/pdf.py [--renders 30] [--long] [--compare]
 
 Prints the first render in a fresh process (a subprocess: imports done, then font registration and template
 compilation are part of the first render), the median and p90 of warm renders in this process (wall clock, and
 the CPU time of this process, which a busy machine disturbs less), and PDFs per second on one core. ``--long``
-uses a 45-entry CE table and 30 work-history rows instead of a typical form.
-No database is touched.
+uses a 45-entry CE table and 30 work-history rows instead of a typical form. ``--compare`` times renders with
+and without the output-identical replacements of ``services/documents/speedups.py``, alternating in rounds of three
+in this one process (a before/after that a busy machine disturbs alike). No database is touched.
 """
 
 from __future__ import annotations
@@ -70,6 +71,37 @@ def render_times(count: int, long: bool) -> tuple[list[float], list[float], int,
     return times, cpu_times, len(pdf), len(PdfReader(io.BytesIO(pdf)).pages)
 
 
+def compare(count: int, long: bool) -> None:
+    """Median CPU and wall time per render without, then with, the replacements, alternating in rounds of 3."""
+    from portal import create_app
+    from portal.services.documents import speedups
+    from portal.services.documents.application_form import render_form_pdf
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    data = snapshot(long)
+    measured: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
+    try:
+        with app.test_request_context():
+            for installed in (False, True):  # warm both
+                speedups.install() if installed else speedups.uninstall()
+                render_form_pdf(data, "YX202600000012")
+            for _ in range(max(1, count // 3)):
+                for installed in (False, True):
+                    speedups.install() if installed else speedups.uninstall()
+                    for _ in range(3):
+                        start, cpu = time.perf_counter(), time.process_time()
+                        render_form_pdf(data, "YX202600000012")
+                        measured[installed].append((time.process_time() - cpu, time.perf_counter() - start))
+    finally:
+        speedups.install()
+    kind = "long" if long else "typical"
+    for installed, label in ((False, "without"), (True, "with")):
+        cpu = statistics.median(c for c, _ in measured[installed]) * 1000
+        wall = statistics.median(w for _, w in measured[installed]) * 1000
+        print(f"{kind} form, {label} the replacements (n={len(measured[installed])}):"
+              f" CPU median {cpu:.0f} ms, wall median {wall:.0f} ms")
+
+
 def child(long: bool) -> None:
     started = time.perf_counter()
     times, _cpu, size, pages = render_times(1, long)
@@ -80,10 +112,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--renders", type=int, default=30, help="warm renders to time (default 30)")
     parser.add_argument("--long", action="store_true", help="a long form (45 CE entries, 30 work rows)")
+    parser.add_argument("--compare", action="store_true",
+                        help="with and without services/documents/speedups.py, alternating in this process")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.long)
+        return
+    if args.compare:
+        compare(args.renders, args.long)
         return
 
     command = [sys.executable, str(Path(__file__).resolve()), "--child"] + (["--long"] if args.long else [])

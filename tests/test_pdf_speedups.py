@@ -187,3 +187,19 @@ def page_streams(pdf: bytes) -> list[bytes]:
     from pypdf import PdfReader
 
     return [page.get_contents().get_data() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def test_uninstall_puts_the_library_s_own_functions_back_until_installed_again():
+    import gc
+    import sys
+
+    speedups.uninstall()
+    try:
+        assert paragraph.cjkFragSplit is ORIGINAL_SPLIT and ttfonts.TTFontFace.makeSubset is ORIGINAL_SUBSET
+        assert sys.modules["reportlab.pdfgen.canvas"].fp_str is ORIGINAL_FP_STR
+        with speedups.layout():
+            assert gc.isenabled()
+    finally:
+        assert speedups.install()
+    assert paragraph.cjkFragSplit is speedups.cjk_frag_split
+    assert sys.modules["reportlab.pdfgen.canvas"].fp_str is speedups.fp_str_kept

@@ -52,7 +52,10 @@ NUMBERS_KEPT = 20_000
 PARAGRAPHS_KEPT = 5_000
 
 _installed = False
+_enabled = False
 _lock = threading.Lock()
+#: the modules whose fp_str install replaced
+_fp_str_modules: list = []
 _original_make_subset = ttfonts.TTFontFace.makeSubset
 _original_cjk_frag_split = paragraph.cjkFragSplit
 _original_fp_str = rl_accel.fp_str
@@ -70,35 +73,50 @@ def _xhtml2pdf_version() -> str | None:
 
 
 def install() -> bool:
-    """Put the replacements in place once; False (nothing changed) when the libraries are not the versions they
-    were written against."""
+    """Put the replacements in place; False (nothing changed) when the libraries are not the versions they were
+    written against."""
     global _installed
     with _lock:
-        if _installed:
-            return True
-        if _xhtml2pdf_version() != XHTML2PDF_VERSION or reportlab.Version != REPORTLAB_VERSION:
-            return False
-        paragraph.cjkFragSplit = cjk_frag_split
-        ttfonts.TTFontFace.makeSubset = _make_subset_kept
-        pisa_context.pisaContext._parseCSSSource = _parse_css_source_kept
-        for module in _fp_str_users():
-            module.fp_str = fp_str_kept
-        _installed = True
+        if not _installed:
+            if _xhtml2pdf_version() != XHTML2PDF_VERSION or reportlab.Version != REPORTLAB_VERSION:
+                return False
+            _fp_str_modules.extend(_fp_str_users())
+            _installed = True
+        _switch(True)
         return True
+
+
+def uninstall() -> None:
+    """Put the libraries' own functions back (``bench/pdf.py --compare`` measures with and without)."""
+    with _lock:
+        if _installed:
+            _switch(False)
+
+
+def _switch(on: bool) -> None:
+    global _enabled
+    paragraph.cjkFragSplit = cjk_frag_split if on else _original_cjk_frag_split
+    ttfonts.TTFontFace.makeSubset = _make_subset_kept if on else _original_make_subset
+    pisa_context.pisaContext._parseCSSSource = _parse_css_source_kept if on else _original_parse_css_source
+    for module in _fp_str_modules:
+        module.fp_str = fp_str_kept if on else _original_fp_str
+    _enabled = on
 
 
 @contextmanager
 def layout() -> Iterator[None]:
-    """Around one layout: no cyclic garbage collection inside (unless it was off already, it is on again after
-    it), and the paragraphs remembered for line breaking forgotten after it. Two threads laying out at once may end
-    one's pause early or make it break a paragraph afresh: then that layout is merely slower."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    """Around one layout: no cyclic garbage collection inside while the replacements are installed (unless it was
+    off already; it is on again after it), and the paragraphs remembered for line breaking forgotten after it. Two
+    threads laying out at once may end one's pause early or make it break a paragraph afresh: then that layout is
+    merely slower."""
+    pause = _enabled and gc.isenabled()
+    if pause:
+        gc.disable()
     try:
         yield
     finally:
         _paragraphs.clear()
-        if was_enabled:
+        if pause:
             gc.enable()
 
 
