@@ -10,8 +10,9 @@ them with the originals, and the rendered forms are compared page by page with t
   compares all the fragment's attributes with the previous glyph's; a table cell is broken three times (sized,
   placed, drawn at widths a rounding apart). Here widths are looked up per distinct glyph, the per-glyph work is
   done once per run of glyphs of the same fragment, and a paragraph's glyphs and lines are made once per layout.
-- ``TTFontFace.makeSubset``: the embedded font's subset (a few hundred KiB of the font file rebuilt per PDF) is
-  kept per face and set of glyphs; the same form needs the same glyphs every time.
+- ``TTFontFace.makeSubset``: the embedded font's subset is kept per face and list of glyphs. Only a PDF with
+  the same glyphs in the same order gains (a form downloaded again, the blank forms; about 7 ms of a typical
+  form): another applicant's name makes another subset.
 - ``pisaContext._parseCSSSource`` for xhtml2pdf's own default stylesheet (with ours appended, see ``pdf.py``):
   parsed once per text instead of per PDF. It has no @-rules (the only part of parsing that touches the
   document), the cascade treats a parsed stylesheet as complete and never changes it, and its rules form a level
@@ -44,8 +45,8 @@ from xhtml2pdf import reportlab_paragraph as paragraph
 #: the versions the replacements were written against (and checked with)
 XHTML2PDF_VERSION = "0.2.28"
 REPORTLAB_VERSION = "5.1.0"
-#: font subsets kept per font face (a subset is one of the font's 256-glyph tables)
-SUBSETS_KEPT = 64
+#: font subsets kept per font face (a subset is one of the font's 256-glyph tables, some tens of KiB)
+SUBSETS_KEPT = 16
 #: formatted numbers kept before the memo starts over
 NUMBERS_KEPT = 20_000
 #: paragraphs remembered for line breaking within one layout before the memo starts over
