@@ -5,6 +5,7 @@ backend's messages reach the console."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import runpy
@@ -149,6 +150,15 @@ def test_a_wrong_trusted_proxy_setting_is_explained(production_env):
 def test_gunicorn_writes_an_access_log():
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert settings["accesslog"] == "-" and settings["errorlog"] == "-"
+
+
+def test_a_gunicorn_worker_takes_start_up_objects_out_of_garbage_collection():
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    try:
+        settings["post_worker_init"](None)
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
 
 
 def test_in_development_the_log_mail_backend_reaches_the_console(tmp_path):
