@@ -21,12 +21,14 @@ pages, login, pdf, import, peak); a part left out is marked so in the table, nev
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -103,69 +105,68 @@ def pdf(long: bool) -> dict:
     return {"median": int(median.group(1)), "pages": int(page_count.group(1))}
 
 
+@contextlib.contextmanager
+def scratch_database(url: str, suffix: str) -> Iterator[str]:
+    """An empty database named after ``url``'s with ``suffix``, made for the block and dropped after it."""
+    scratch = sa.engine.make_url(url)
+    scratch = scratch.set(database=f"{scratch.database}_{suffix}")
+    server = sa.create_engine(scratch.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{scratch.database}"')
+    try:
+        yield scratch.render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)')
+        server.dispose()
+
+
 def import_million(url: str) -> dict:
     """1,000,000 generated rows into an empty registry of a scratch database; wall time, CPU and peak RSS of the
     importing process (the database server's work is in the wall time, not in the RSS)."""
-    scratch = sa.engine.make_url(url)
-    scratch = scratch.set(database=f"{scratch.database}_import")
-    server = sa.create_engine(scratch.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)')
-        connection.exec_driver_sql(f'CREATE DATABASE "{scratch.database}"')
-    target = scratch.render_as_string(hide_password=False)
+    with scratch_database(url, "import") as target:
+        return _import_into(target)
+
+
+def _import_into(target: str) -> dict:
     env = dict(os.environ, DATABASE_URL=target)
     flask = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi"]
     csv_path = Path(tempfile.gettempdir()) / f"issue10-registered-{IMPORT_ROWS}.csv"  # kept for the next run
-    try:
-        subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)  # noqa: S603
-        if not csv_path.exists():
-            print(f"\nwriting {IMPORT_ROWS:,} rows to {csv_path}", flush=True)
-            sys.path.insert(0, str(ROOT))
-            from tests.test_imports import HEADER, registered_row
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)  # noqa: S603
+    if not csv_path.exists():
+        print(f"\nwriting {IMPORT_ROWS:,} rows to {csv_path}", flush=True)
+        sys.path.insert(0, str(ROOT))
+        from tests.test_imports import HEADER, registered_row
 
-            with open(csv_path.with_suffix(".part"), "w", encoding="utf-8") as out:
-                out.write(HEADER + "\n")
-                for index in range(IMPORT_ROWS):
-                    out.write(registered_row(index, email=f"user{index}@example.com") + "\n")
-            csv_path.with_suffix(".part").rename(csv_path)
-        print(f"\n$ flask import registered {csv_path}  (DATABASE_URL={target})", flush=True)
-        started = time.perf_counter()
-        process = subprocess.Popen([*flask, "import", "registered", str(csv_path)], cwd=ROOT, env=env,  # noqa: S603
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        output = process.stdout.read()
-        _pid, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        print(output, end="")
-        if process.returncode != 0:
-            sys.exit(f"the import failed with exit status {process.returncode}")
-        check = sa.create_engine(target)
-        with check.connect() as connection:
-            people = connection.exec_driver_sql("SELECT count(*) FROM people").scalar_one()
-            certificates = connection.exec_driver_sql("SELECT count(*) FROM certificates").scalar_one()
-        check.dispose()
-        return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
-                "people": people, "certificates": certificates}
-    finally:
-        with server.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)')
-        server.dispose()
+        with open(csv_path.with_suffix(".part"), "w", encoding="utf-8") as out:
+            out.write(HEADER + "\n")
+            for index in range(IMPORT_ROWS):
+                out.write(registered_row(index, email=f"user{index}@example.com") + "\n")
+        csv_path.with_suffix(".part").rename(csv_path)
+    print(f"\n$ flask import registered {csv_path}  (DATABASE_URL={target})", flush=True)
+    started = time.perf_counter()
+    process = subprocess.Popen([*flask, "import", "registered", str(csv_path)], cwd=ROOT, env=env,  # noqa: S603
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = process.stdout.read()
+    _pid, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    print(output, end="")
+    if process.returncode != 0:
+        sys.exit(f"the import failed with exit status {process.returncode}")
+    check = sa.create_engine(target)
+    with check.connect() as connection:
+        people = connection.exec_driver_sql("SELECT count(*) FROM people").scalar_one()
+        certificates = connection.exec_driver_sql("SELECT count(*) FROM certificates").scalar_one()
+    check.dispose()
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
+            "people": people, "certificates": certificates}
 
 
 def renewal_peak(url: str) -> dict:
-    scratch = sa.engine.make_url(url)
-    scratch = scratch.set(database=f"{scratch.database}_peak")
-    server = sa.create_engine(scratch.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)')
-        connection.exec_driver_sql(f'CREATE DATABASE "{scratch.database}"')
-    try:
-        output = run([PYTHON, "bench/renewal_peak.py", "--database-url",
-                      scratch.render_as_string(hide_password=False)])
-    finally:
-        with server.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)')
-        server.dispose()
+    with scratch_database(url, "peak") as target:
+        output = run([PYTHON, "bench/renewal_peak.py", "--database-url", target])
     line = [line for line in output.splitlines() if line.startswith("RESULT ")][-1]
     return {key: float(value) for key, value in re.findall(r"(\w+)=([\d.]+)", line)}
 
