@@ -1,11 +1,12 @@
 """Render time of the 延续注册申请表 PDF (xhtml2pdf, embedded WenQuanYi Micro Hei).
 
-    .venv/bin/python bench/pdf.py [--renders 30] [--long] [--compare]
+    .venv/bin/python bench/pdf.py [--renders 30] [--long | --ten-pages] [--compare]
 
 Prints the first render in a fresh process (a subprocess: imports done, then font registration and template
 compilation are part of the first render), the median and p90 of warm renders in this process (wall clock, and
 the CPU time of this process, which a busy machine disturbs less), and PDFs per second on one core. ``--long``
-uses a 45-entry CE table and 30 work-history rows instead of a typical form. ``--compare`` times renders with
+uses a 45-entry CE table and 30 work-history rows (3 pages) instead of a typical form, ``--ten-pages`` 170 entries
+and 110 rows (10 pages, issue 10's second PDF goal). ``--compare`` times renders with
 and without the output-identical replacements of ``services/documents/speedups.py``, alternating in rounds of three
 in this one process (a before/after that a busy machine disturbs alike). No database is touched.
 """
@@ -24,9 +25,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def snapshot(long: bool) -> dict:
-    """A typical submitted form (4 CE entries, 2 work rows), or a long one."""
-    entries, rows = (45, 30) if long else (4, 2)
+#: CE entries and work-history rows of each form size
+SIZES = {"typical": (4, 2), "long": (45, 30), "ten-pages": (170, 110)}
+LABELS = {"typical": "typical: 4 CE entries, 2 work rows", "long": "long: 45 CE entries, 30 work rows",
+          "ten-pages": "ten pages: 170 CE entries, 110 work rows"}
+
+
+def snapshot(size: str) -> dict:
+    """A submitted form of ``size`` (SIZES): typical, long or ten pages."""
+    entries, rows = SIZES[size]
     return {
         "date": "2026-02-10",
         "person": {"name": "王建国", "gender": "男", "birth_date": "1964-02-20", "id_type": "居民身份证",
@@ -44,13 +51,14 @@ def snapshot(long: bool) -> dict:
                                    "end_date": "2022-03-03", "hours": 12, "counted": True}
                                   for i in range(entries)],
                       "total": 12 * entries, "required": 48, "period_from": "2021-03-31", "period_to": "2026-02-10"},
-        "work": [{"start_date": f"{1980 + i}-01-01", "end_date": "" if i == rows - 1 else f"{1980 + i}-12-31",
+        "work": [{"start_date": f"{1980 + i % 45}-01-01",
+                  "end_date": "" if i == rows - 1 else f"{1980 + i % 45}-12-31",
                   "employer_name": "辽宁华信化工有限公司", "position": "安全员", "duties": "车间安全检查、隐患排查治理"}
                  for i in range(rows)],
     }
 
 
-def render_times(count: int, long: bool) -> tuple[list[float], list[float], int, int]:
+def render_times(count: int, size: str) -> tuple[list[float], list[float], int, int]:
     """Seconds per render (the first one included), wall clock and CPU, the PDF size and its page count."""
     import io
 
@@ -60,7 +68,7 @@ def render_times(count: int, long: bool) -> tuple[list[float], list[float], int,
     from portal.services.documents.application_form import render_form_pdf
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    data = snapshot(long)
+    data = snapshot(size)
     times, cpu_times = [], []
     with app.test_request_context():
         for _ in range(count):
@@ -71,14 +79,14 @@ def render_times(count: int, long: bool) -> tuple[list[float], list[float], int,
     return times, cpu_times, len(pdf), len(PdfReader(io.BytesIO(pdf)).pages)
 
 
-def compare(count: int, long: bool) -> None:
+def compare(count: int, size: str) -> None:
     """Median CPU and wall time per render without, then with, the replacements, alternating in rounds of 3."""
     from portal import create_app
     from portal.services.documents import speedups
     from portal.services.documents.application_form import render_form_pdf
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    data = snapshot(long)
+    data = snapshot(size)
     measured: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
     try:
         with app.test_request_context():
@@ -94,7 +102,7 @@ def compare(count: int, long: bool) -> None:
                         measured[installed].append((time.process_time() - cpu, time.perf_counter() - start))
     finally:
         speedups.install()
-    kind = "long" if long else "typical"
+    kind = size
     for installed, label in ((False, "without"), (True, "with")):
         cpu = statistics.median(c for c, _ in measured[installed]) * 1000
         wall = statistics.median(w for _, w in measured[installed]) * 1000
@@ -102,40 +110,45 @@ def compare(count: int, long: bool) -> None:
               f" CPU median {cpu:.0f} ms, wall median {wall:.0f} ms")
 
 
-def child(long: bool) -> None:
+def child(size: str) -> None:
     started = time.perf_counter()
-    times, _cpu, size, pages = render_times(1, long)
-    print(json.dumps({"first": times[0], "process": time.perf_counter() - started, "bytes": size, "pages": pages}))
+    times, _cpu, length, pages = render_times(1, size)
+    print(json.dumps({"first": times[0], "process": time.perf_counter() - started, "bytes": length, "pages": pages}))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--renders", type=int, default=30, help="warm renders to time (default 30)")
-    parser.add_argument("--long", action="store_true", help="a long form (45 CE entries, 30 work rows)")
+    sizes = parser.add_mutually_exclusive_group()
+    sizes.add_argument("--long", dest="size", action="store_const", const="long",
+                       help="a long form (45 CE entries, 30 work rows: 3 pages)")
+    sizes.add_argument("--ten-pages", dest="size", action="store_const", const="ten-pages",
+                       help="a form of 10 pages (170 CE entries, 110 work rows)")
+    parser.set_defaults(size="typical")
     parser.add_argument("--compare", action="store_true",
                         help="with and without services/documents/speedups.py, alternating in this process")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.long)
+        child(args.size)
         return
     if args.compare:
-        compare(args.renders, args.long)
+        compare(args.renders, args.size)
         return
 
-    command = [sys.executable, str(Path(__file__).resolve()), "--child"] + (["--long"] if args.long else [])
+    command = [sys.executable, str(Path(__file__).resolve()), "--child"]
+    command += [f"--{args.size}"] if args.size != "typical" else []
     wall = time.perf_counter()
     output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
     wall = time.perf_counter() - wall
     fresh = json.loads(output.strip().splitlines()[-1])
 
-    times, cpu_times, size, pages = render_times(args.renders + 1, args.long)
+    times, cpu_times, length, pages = render_times(args.renders + 1, args.size)
     warm = sorted(times[1:])  # the first render of this process warms fonts and templates
     warm_cpu = sorted(cpu_times[1:])
     median = statistics.median(warm)
     p90 = warm[max(0, int(len(warm) * 0.9) - 1)]
-    kind = "long: 45 CE entries, 30 work rows" if args.long else "typical: 4 CE entries, 2 work rows"
-    print(f"延续注册申请表 PDF ({kind}; {pages} pages, {size / 1024:.0f} KiB)")
+    print(f"延续注册申请表 PDF ({LABELS[args.size]}; {pages} pages, {length / 1024:.0f} KiB)")
     print(f"first render in a fresh process: {fresh['first'] * 1000:.0f} ms"
           f" (whole process incl. Python and imports: {wall:.2f} s)")
     print(f"warm renders (n={len(warm)}): median {median * 1000:.0f} ms, p90 {p90 * 1000:.0f} ms,"
