@@ -90,8 +90,7 @@ def afresh(app, monkeypatch):
     with monkeypatch.context() as patch:
         patch.setitem(app.jinja_env.globals, "console_frame", lambda key, render: render())  # a macro: Markup
         patch.setitem(app.jinja_env.globals, "console_url", url_for)
-        patch.setitem(app.jinja_env.globals, "console_kept", lambda key: None)
-        patch.setitem(app.jinja_env.filters, "console_keep", lambda value, key: value)
+        patch.setitem(app.jinja_env.globals, "console_block", lambda key, nonce, caller: caller())
         patch.setattr(frame, "cached_value", lambda key, compute: compute())
         yield
 
@@ -161,3 +160,12 @@ def test_rows_with_other_buttons_or_bulk_actions_keep_flask_admins_template(app,
                                    Markup("<b>kept</b>"), ApplicationStatus.SUBMITTED])
 def test_escaped_is_markupsafes_escape(value):
     assert listing.escaped(value) == str(escape(value))
+
+
+def test_a_block_is_kept_unless_a_csp_nonce_makes_every_page_differ(app):
+    rendered = iter(["<link nonce=1>", "<link nonce=2>", "<link>"])
+    with app.test_request_context():
+        assert frame.block(("head_css", "v"), 'nonce="1"', lambda: next(rendered)) == "<link nonce=1>"
+        assert frame.block(("head_css", "v"), 'nonce="2"', lambda: next(rendered)) == "<link nonce=2>"
+        assert frame.block(("head_css", "v"), None, lambda: next(rendered)) == "<link>"
+        assert frame.block(("head_css", "v"), None, lambda: "rendered again") == "<link>"  # kept

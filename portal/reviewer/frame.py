@@ -9,7 +9,7 @@ everything its output depends on:
 - the menu: for every entry, whether this staff member may see it and whether it is the current page
   (``menu_state``) — so a reviewer's and central staff's menus, and each queue's highlighted entry, are kept apart;
 - static files and fixed pages' URLs: the endpoint and its arguments (``url``);
-- blocks of stylesheets and scripts (``kept`` / ``keep``): the block and the view;
+- blocks of stylesheets and scripts (``block``): the block and the view;
 - the filter menu: the view (its filters' labels and choices are fixed when the console is built; the body filter's
   choices, read from the database, are filled in per request by ``filters.adjust_filter_groups``).
 
@@ -82,12 +82,14 @@ def url(endpoint: str, **arguments) -> str:
     return found
 
 
-def kept(key: tuple) -> Markup | None:
-    """A block kept by ``keep`` under ``key`` (with the language and script root), or None the first time."""
-    return _store().get(_full_key(("block", *key)))
-
-
-def keep(value: str, key: tuple) -> Markup:
-    """A Jinja filter: keep a block's output under ``key`` for ``kept`` (``{% filter console_keep(key) %}``)."""
-    value = _store()[_full_key(("block", *key))] = Markup(value)  # noqa: S704 - a rendered block, escaped there
-    return value
+def block(key: tuple, nonce, caller) -> Markup:
+    """A template block's output (``{% call console_block(key, admin_csp_nonce_attribute) %}{{ super() }}
+    {% endcall %}``), kept under ``key`` with the language and script root — unless a CSP nonce, new on every page,
+    is part of it."""
+    if nonce:
+        return Markup(caller())  # noqa: S704 - a rendered block, escaped there
+    store, full = _store(), _full_key(("block", *key))
+    found = store.get(full)
+    if found is None:
+        found = store[full] = Markup(caller())  # noqa: S704 - a rendered block, escaped there
+    return found
