@@ -392,11 +392,10 @@ class _Loader:
                     self.error = error
 
     def _load(self, rows: list[dict], good: bool) -> None:
-        staging = self.staging
+        staging, spec = self.staging, self.spec
         staging.write(rows)
         if not self.merge:
             return
-        spec = self.spec
         if spec.conflicts is not None:
             with staging.lookups_by_index():
                 found, total = staging.errors(spec.conflicts.format(source=_CHUNK))

@@ -167,13 +167,6 @@ class Eligibility:
         return self.reason
 
 
-def open_application(person: Person) -> Application | None:
-    """The person's own open application (a body's filed 注销 is not the person's)."""
-    return db.session.scalar(select(Application).where(Application.person_id == person.id,
-                                                       Application.filed_by_id.is_(None),
-                                                       Application.status.in_(OPEN_STATUSES)))
-
-
 def pending_filed_cancellation(person: Person) -> Application | None:
     """A 注销 a registration body has filed for the person and the center has not yet decided."""
     return db.session.scalar(select(Application).where(Application.person_id == person.id,
