@@ -3,12 +3,15 @@ keep for later years, and the Monday–Friday fallback."""
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 
 import chinese_calendar
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import select
 
+from portal.extensions import db as _db
 from portal.models import CalendarDay
 from portal.services.infrastructure import workdays
 from portal.services.infrastructure.workdays import PACKAGE_YEARS, Source, WorkCalendar
@@ -88,16 +91,58 @@ def test_the_table_overrides_and_makes_a_year_known(app, db):
         assert calendar.is_workday(date(2026, 12, 26))
         assert workdays.add_workdays(date(2026, 12, 20), 20) == date(2027, 1, 18)  # +Sat 12-26, −Fri 01-01
         assert workdays.workdays_between(date(2026, 12, 31), date(2027, 1, 4)) == 1
-    with app.test_request_context():
+    with app.app_context():
         db.session.delete(db.session.scalar(select(CalendarDay).where(CalendarDay.day == date(2027, 1, 1))))
         db.session.commit()
+        assert workdays.current().is_workday(date(2027, 1, 1))  # outside a request, the table is read each time
+
+
+def _calendar_queries(app) -> list[str]:
+    """The statements the app runs on the calendar table from now on."""
+    seen: list[str] = []
+    with app.app_context():
+        engine = _db.engine
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _seen(conn, cursor, statement, *args):
+        if "calendar_days" in statement:
+            seen.append(statement)
+    return seen
+
+
+def test_requests_keep_the_calendar_and_every_process_sees_an_edit_within_seconds(app, db):
+    """The ``db`` fixture is another process on the same database: its edit reaches this app's requests once
+    ``WORKDAYS_CHECK_SECONDS`` have passed, and until then a request runs no calendar query at all."""
+    app.config["WORKDAYS_CHECK_SECONDS"] = 0.3
+    queries = _calendar_queries(app)
     with app.test_request_context():
-        assert workdays.current().is_workday(date(2027, 1, 1))  # the cache follows the table
+        assert workdays.current().is_workday(date(2027, 1, 1))
+    assert queries
+    db.session.add(CalendarDay(day=date(2027, 1, 1), is_workday=False, name="元旦"))
+    db.session.commit()
+    queries.clear()
+    with app.test_request_context():
+        assert workdays.current().is_workday(date(2027, 1, 1))  # kept, unasked
+    assert queries == []
+    time.sleep(0.3)
+    with app.test_request_context():
+        assert not workdays.current().is_workday(date(2027, 1, 1))
+        assert workdays.current().is_workday(date(2027, 1, 4))  # one check and one build a request
+    assert len(queries) == 2
+
+
+def test_the_process_that_edits_the_calendar_uses_the_edit_at_once(app):
+    with app.test_request_context():
+        assert workdays.current().is_workday(date(2027, 1, 1))
+        _db.session.add(CalendarDay(day=date(2027, 1, 1), is_workday=False, name="元旦"))
+        _db.session.commit()
+        workdays.forget()  # as the console's calendar view does after an edit
+        assert not workdays.current().is_workday(date(2027, 1, 1))
+    with app.test_request_context():
+        assert not workdays.current().is_workday(date(2027, 1, 1))
 
 
 def test_a_list_page_worth_of_deadlines_is_cheap():
-    import time
-
     start = time.perf_counter()
     for i in range(20_000):
         CAL.add(date(2026, 1, 1) + timedelta(days=i % 300), 20)
