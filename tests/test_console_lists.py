@@ -5,6 +5,7 @@ reviewer and for central staff; and the helpers it uses agree with the Babel cal
 from __future__ import annotations
 
 import re
+import time
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -12,13 +13,14 @@ import pytest
 from flask import url_for
 from flask_babel import force_locale, format_datetime
 from markupsafe import Markup, escape
+from sqlalchemy import select
 
 from portal import clock
-from portal.models import ApplicationStatus
-from portal.reviewer import frame, listing
+from portal.models import ApplicationStatus, Body, BodyKind
+from portal.reviewer import filters, frame, listing
 from portal.services.infrastructure.audit import record
 from tests.factories import login_as, make_application, make_certificate, make_person
-from tests.test_reviewer_helpers import world
+from tests.test_reviewer_helpers import post, world
 
 S = ApplicationStatus
 _TABLE = re.compile(r'<table class="table table-striped.*?</table>', re.S)
@@ -169,3 +171,23 @@ def test_a_block_is_kept_unless_a_csp_nonce_makes_every_page_differ(app):
         assert frame.block(("head_css", "v"), 'nonce="2"', lambda: next(rendered)) == "<link nonce=2>"
         assert frame.block(("head_css", "v"), None, lambda: next(rendered)) == "<link>"
         assert frame.block(("head_css", "v"), None, lambda: "rendered again") == "<link>"  # kept
+
+
+def test_the_body_filter_shows_a_new_body_within_seconds_and_an_edit_here_at_once(app, client, busy, db):
+    """The 注册机构 filter's choices are kept by each process for ``BODY_CHOICES_SECONDS``: a body another process
+    (the ``db`` fixture's app) added shows once they passed, a body renamed in this process's console at once."""
+    app.config["BODY_CHOICES_SECONDS"] = 0.3
+    login_as(client, busy.central)
+    assert '"990000"' not in client.get("/reviewer/people/").get_data(as_text=True)
+    db.session.add(Body(code="990000", name="测试注册机构", kind=BodyKind.ENTERPRISE, sort_order=999))
+    db.session.commit()
+    assert '"990000"' not in client.get("/reviewer/people/").get_data(as_text=True)  # kept, not read again
+    time.sleep(0.3)
+    assert '"990000"' in client.get("/reviewer/people/").get_data(as_text=True)
+    app.config["BODY_CHOICES_SECONDS"] = 3600
+    body = db.session.scalar(select(Body).where(Body.code == "990000"))
+    response = post(client, f"/reviewer/bodies/edit/?id={body.id}", {"name": "改名注册机构", "kind": "enterprise",
+                                                                    "sort_order": "999"})
+    assert response.status_code == 302
+    with app.test_request_context(), force_locale("zh"):
+        assert ("990000", "改名注册机构") in filters.body_choices()

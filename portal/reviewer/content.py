@@ -16,6 +16,7 @@ from wtforms.validators import URL, DataRequired, Email, Length, Optional, Regex
 from ..extensions import db
 from ..models import Body, BodyKind, Category, Document, DocumentKind
 from ..services.infrastructure.audit import record
+from .filters import forget_body_choices
 from .forms import select_choices
 from .gate import CentralOnlyModelView, ChoiceFilter, current_staff
 
@@ -102,6 +103,9 @@ class BodyView(AuditedModelView):
 
     def describe(self, model) -> str:
         return f"{model.code} {model.name}"
+
+    def after_model_change(self, form, model, is_created):
+        forget_body_choices()  # the lists' 注册机构 filter shows the change at once
 
 
 class AnnouncementView(AuditedModelView):
