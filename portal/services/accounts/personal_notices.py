@@ -7,6 +7,9 @@ application when nothing was stored for it. The renewal window is the one renewa
 
 ``certificate_standing`` is the certificate's 状态 the personal page shows (有效 / 即将到期 / 已过期 / 已注销),
 decided from the expiry date and today's date; the expiry reminder follows the same rule.
+
+``personal_applications`` reads, in one query, the person's applications the personal page needs: the latest one
+(for this panel) and the open ones (for the 功能目录).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from datetime import date, datetime
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ...extensions import db
 from ...models import OPEN_STATUSES, Application, ApplicationStatus, Certificate, CertificateStatus, Notice, Person
@@ -32,6 +35,34 @@ LEVELS = {
 #: Applications whose reason the applicant must read.
 WITH_REASON = {ApplicationStatus.RETURNED, ApplicationStatus.INITIAL_REJECTED, ApplicationStatus.REFUSED}
 MAX_STORED = 30
+
+
+@dataclass(frozen=True)
+class PersonalApplications:
+    """The person's applications the personal page reads (``personal_applications``)."""
+
+    #: the newest application, whatever its state (the panel shows its current state)
+    latest: Application | None
+    #: as ``kinds.open_applications_of`` gives them: the person's own open application, a body's pending filed 注销
+    open: tuple[Application | None, Application | None]
+
+
+def _newest_first(query):
+    return query.order_by(Application.created_at.desc(), Application.id.desc())
+
+
+def personal_applications(person: Person) -> PersonalApplications:
+    """The person's latest application and their open ones, in one query (one statement fewer than the panel's
+    and the 功能目录's own: issue 10)."""
+    latest_id = _newest_first(select(Application.id).where(Application.person_id == person.id)).limit(1)
+    rows = db.session.scalars(_newest_first(select(Application).where(
+        Application.person_id == person.id,
+        or_(Application.status.in_(OPEN_STATUSES), Application.id == latest_id.scalar_subquery())))).all()
+    open_rows = [application for application in rows if application.status in OPEN_STATUSES]
+    return PersonalApplications(
+        latest=rows[0] if rows else None,
+        open=(next((a for a in open_rows if a.filed_by_id is None), None),
+              next((a for a in open_rows if a.filed_by_id is not None), None)))
 
 
 @dataclass(frozen=True)
@@ -125,11 +156,13 @@ def _application_notice(application: Application, stored: set[tuple[int | None, 
                           link_text=str(_l("继续填写") if editable else _l("历史记录")))
 
 
-def personal_notices(person: Person, today: date, window_months: int) -> list[PersonalNotice]:
+def personal_notices(person: Person, today: date, window_months: int, *,
+                     applications: PersonalApplications | None = None) -> list[PersonalNotice]:
     """Everything the 公告信息 panel shows for ``person`` on ``today``, current first: what must be done before
     anything else (a temporary password, an incomplete profile), the latest application's current state, the
     certificate's expiry, the other stored notices that still hold; then, marked ``superseded``, the stored notices
-    about states an application has left (newest first)."""
+    about states an application has left (newest first). (``applications``: ``personal_applications(person)`` when
+    the caller has it already.)"""
     notices: list[PersonalNotice] = []
     if person.must_change_password:
         notices.append(PersonalNotice("temporary_password", "warning",
@@ -140,8 +173,7 @@ def personal_notices(person: Person, today: date, window_months: int) -> list[Pe
                                       str(_l("您的注册类别或单位属性信息不全，请补全信息。")),
                                       link="applicant.complete_profile", link_text=str(_l("补全信息"))))
 
-    latest = db.session.scalar(select(Application).where(Application.person_id == person.id)
-                               .order_by(Application.created_at.desc(), Application.id.desc()).limit(1))
+    latest = (applications or personal_applications(person)).latest
     stored = db.session.scalars(select(Notice).where(Notice.person_id == person.id)
                                 .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(MAX_STORED)).all()
     reasons = _reasons_of(stored)
