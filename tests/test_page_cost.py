@@ -3,11 +3,13 @@ the same applications read in fewer statements, limits still applied wherever on
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from flask import Blueprint, Flask
+from markupsafe import Markup
 
 from portal.clock import utcnow
 from portal.extensions import PortalLimiter
@@ -139,3 +141,38 @@ def test_a_routes_own_limit_still_applies_without_other_limits():
     client = app.test_client()
     assert [client.get("/own").status_code for _ in range(2)] == [200, 429]
     assert [client.get("/plain").status_code for _ in range(3)] == [200, 200, 200]
+
+
+_TOKENS = re.compile(r'(name="csrf-token" content|name="csrf_token" value)="[^"]+"')
+
+
+def _page(client, path: str, **kwargs) -> str:
+    """The page as the browser gets it, its CSRF tokens (signed with the time) left out."""
+    response = client.get(path, **kwargs)
+    assert response.status_code in (200, 404)
+    return _TOKENS.sub(r'\1=""', response.get_data(as_text=True))
+
+
+def test_the_kept_parts_of_the_frame_give_the_pages_they_gave_before(app, client, applicant):
+    pages = ["/", "/bodies", "/no-such-page", "/applicant/"]
+    seen = {}
+    login_as(client, applicant)
+    for language in ("zh", "en", "zh"):
+        client.get(f"/lang/{language}")
+        for path in pages:
+            seen[language, path, "kept"] = _page(client, path)
+    app.jinja_env.globals["kept"] = lambda name, caller: Markup(caller())  # noqa: S704 - rendered every time
+    for language in ("zh", "en"):
+        client.get(f"/lang/{language}")
+        for path in pages:
+            assert seen[language, path, "kept"] == _page(client, path), (language, path)
+    assert "注册人员查询" in seen["zh", "/", "kept"] and "注册人员查询" not in seen["en", "/", "kept"]
+    assert 'data-idle-continue' in seen["en", "/applicant/", "kept"]  # the applicant's frame has the idle warning
+    assert 'data-idle-continue' not in seen["en", "/", "kept"]  # a public page has none
+
+
+def test_the_kept_parts_follow_where_the_portal_is_mounted(client):
+    assert '<a href="/bodies">' in _page(client, "/")
+    mounted = _page(client, "/", base_url="http://localhost/portal")
+    assert '<a href="/portal/bodies">' in mounted and '<a href="/bodies">' not in mounted
+    assert '/portal/static/js/portal.js' in mounted
