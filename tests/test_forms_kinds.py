@@ -216,8 +216,35 @@ def test_the_blank_form_of_each_kind(ctx, tmp_path, template, words):
 # --- 「第N页，共M页」 in one layout pass -----------------------------------------------------------------------
 
 
-def layouts(monkeypatch) -> list[tuple[int, int]]:
-    """(pages printed, pages laid out) of every layout ``render_pdf`` makes from now on."""
+@pytest.mark.parametrize(("kind", "rows"), [("renewal", 2), ("renewal", 30), ("initial", 2), ("late_initial", 2),
+                                            ("reregistration", 25), ("change", 0), ("cancellation", 0)])
+def test_the_form_is_laid_out_once_with_the_total_on_every_page(ctx, tmp_path, monkeypatch, kind, rows):
+    from portal.services.documents import form_pdf
+
+    entries = tuple(EducationEntry(course=f"危险化学品重大危险源管理第{i}期", organiser="辽宁省安全培训中心",
+                                   start_date="2026-03-01", end_date="2026-03-06", hours=2) for i in range(rows))
+    work = tuple(WorkRow(start_date=f"{1990 + i}-01-01", employer_name="辽宁新能化工有限公司", position="安全员",
+                         duties="车间安全检查、隐患排查治理") for i in range(rows))
+    snapshot = kind_snapshot(kind, certificate=CERTIFICATE, exam=EXAM, work=work,
+                             education=Education(entries=entries, total=2 * rows, required=48))
+    laid_out = []
+    build = form_pdf.BaseDocTemplate.build
+
+    def spy(document, *args, **kwargs):
+        laid_out.append(document)
+        return build(document, *args, **kwargs)
+
+    monkeypatch.setattr(form_pdf.BaseDocTemplate, "build", spy)
+    pages = pdf_words(render_form_pdf(snapshot, NUMBER), tmp_path)
+    assert len(laid_out) == 1  # no pass only to count the pages
+    for index, page in enumerate(pages, start=1):
+        assert page.endswith(f"第{index}页，共{len(pages)}页")
+    assert (len(pages) > 1) == (rows > 20 or kind == "late_initial")
+
+
+def test_a_wrong_guess_is_laid_out_again_with_the_right_count(ctx, tmp_path, monkeypatch):
+    """A template of ``render_pdf`` printing {{ page_count }} (a blank form) is laid out with the count it came out
+    with last time, and again only when that was wrong."""
     from portal.services.documents import pdf
 
     made = []
@@ -229,34 +256,15 @@ def layouts(monkeypatch) -> list[tuple[int, int]]:
         return document, printed
 
     monkeypatch.setattr(pdf, "_render_once", spy)
-    return made
-
-
-@pytest.mark.parametrize(("kind", "rows"), [("renewal", 2), ("renewal", 30), ("initial", 2), ("late_initial", 2),
-                                            ("reregistration", 25), ("change", 0), ("cancellation", 0)])
-def test_the_form_is_laid_out_once_when_its_pages_were_estimated_right(ctx, tmp_path, monkeypatch, kind, rows):
-    entries = tuple(EducationEntry(course=f"危险化学品重大危险源管理第{i}期", organiser="辽宁省安全培训中心",
-                                   start_date="2026-03-01", end_date="2026-03-06", hours=2) for i in range(rows))
-    work = tuple(WorkRow(start_date=f"{1990 + i}-01-01", employer_name="辽宁新能化工有限公司", position="安全员",
-                         duties="车间安全检查、隐患排查治理") for i in range(rows))
-    snapshot = kind_snapshot(kind, certificate=CERTIFICATE, exam=EXAM, work=work,
-                             education=Education(entries=entries, total=2 * rows, required=48))
-    made = layouts(monkeypatch)
-    pages = pdf_words(render_form_pdf(snapshot, NUMBER), tmp_path)
-    assert made == [(len(pages), len(pages))]
-    assert pages[-1].endswith(f"第{len(pages)}页，共{len(pages)}页")
-    assert (len(pages) > 1) == (rows > 20 or kind == "late_initial")
-
-
-def test_a_wrong_guess_is_laid_out_again_with_the_right_count(ctx, tmp_path, monkeypatch):
-    from portal.services.documents.pdf import render_pdf
-
-    made = layouts(monkeypatch)
-    form = form_context(kind_snapshot("initial", exam=EXAM), NUMBER)
-    pdf = render_pdf("pdf/application_form.html", pages=3, form=form, form_partial="pdf/kinds/initial.html")
-    assert made == [(3, 1), (1, 1)]
-    assert pdf_words(pdf, tmp_path)[0].endswith("第1页，共1页")
+    monkeypatch.setitem(pdf._last_page_counts, "pdf/forms/initial_blank.html", 3)
+    document = pdf.render_pdf("pdf/forms/initial_blank.html", title="空白表格")
+    assert made == [(3, 2), (2, 2)]
+    assert pdf_words(document, tmp_path)[-1].endswith("第2页，共2页")
+    made.clear()
+    pdf.render_pdf("pdf/forms/initial_blank.html", title="空白表格")
+    assert made == [(2, 2)]
     made.clear()
     # a template that prints no page count is never laid out twice
-    render_pdf("pdf/_test_sample.html", pages=3, title="样例", rows=[], paragraph="")
+    monkeypatch.setitem(pdf._last_page_counts, "pdf/_test_sample.html", 3)
+    pdf.render_pdf("pdf/_test_sample.html", title="样例", rows=[], paragraph="")
     assert len(made) == 1

@@ -1,7 +1,8 @@
 """The 申请表 of every kind (延续注册: guide 一.8–一.9): one view model built from an application's snapshot, shown
-by the preview page and printed as PDF from the same partial, so preview == print. The partial is chosen by the
-snapshot's kind (``KIND_FORMS``): 延续注册 ``applicant/renewal/_form.html``, the other kinds ``pdf/kinds/*.html``;
-a snapshot without a kind prints as 延续注册 (the forms from before the other kinds).
+by the preview page and printed as PDF from the same partial's HTML (laid out by ``form_pdf``), so preview ==
+print. The partial is chosen by the snapshot's kind (``KIND_FORMS``): 延续注册 ``applicant/renewal/_form.html``,
+the other kinds ``pdf/kinds/*.html``; a snapshot without a kind prints as 延续注册 (the forms from before the other
+kinds).
 
 The form is an official document handed to a registration body: it is always rendered in Chinese, whatever
 language the applicant's interface is in. A snapshot may be partial (demonstration data, older forms): every
@@ -18,12 +19,10 @@ from flask_babel import force_locale
 from markupsafe import Markup
 
 from ...models import Application
-from .pages import estimate_pages
-from .pdf import render_pdf
+from . import form_pdf
 from .snapshot import ApplicationSnapshot
 
 FORM_PARTIAL = "applicant/renewal/_form.html"
-PDF_TEMPLATE = "pdf/application_form.html"
 #: blank rows printed when a table is empty, so the applicant can write by hand if needed
 BLANK_ROWS = 2
 #: blank rows of an empty 附件清单
@@ -164,11 +163,15 @@ def form_context(snapshot: ApplicationSnapshot | dict | None, number: str | None
     }
 
 
+def _form_html(form: dict) -> str:
+    """The partial of the form's kind, in Chinese."""
+    with force_locale("zh"):
+        return render_template(kind_form(form["kind"]).partial, form=form)
+
+
 def render_form_html(snapshot: ApplicationSnapshot | dict | None, number: str | None) -> Markup:
     """The form as HTML for the preview page (in Chinese, as it prints), the partial of the snapshot's kind."""
-    form = form_context(snapshot, number)
-    with force_locale("zh"):
-        return Markup(render_template(kind_form(form["kind"]).partial, form=form, for_pdf=False))  # noqa: S704
+    return Markup(_form_html(form_context(snapshot, number)))  # noqa: S704
 
 
 def render_application_pdf(application: Application) -> bytes:
@@ -178,8 +181,8 @@ def render_application_pdf(application: Application) -> bytes:
 
 
 def render_form_pdf(snapshot: ApplicationSnapshot | dict | None, number: str | None) -> bytes:
-    """The form of ``snapshot`` as an A4 PDF (also used by the benchmark)."""
+    """The form of ``snapshot`` as an A4 PDF (also used by the benchmark): the HTML of the preview page, laid out
+    by ``form_pdf``."""
     form = form_context(snapshot, number)
-    with force_locale("zh"):
-        return render_pdf(PDF_TEMPLATE, pages=estimate_pages(form), form=form,
-                          form_partial=kind_form(form["kind"]).partial, for_pdf=True)
+    return form_pdf.render(_form_html(form), title=f"{form['title']} {form['number']}".strip(),
+                           number=form["number"])

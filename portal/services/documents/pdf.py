@@ -7,11 +7,13 @@ the application's static folder, never from the network.
 「第N页，共M页」 in one layout pass: xhtml2pdf's ``<pdf:pagecount>`` lays the whole
 document out twice (ReportLab's multiBuild: a first pass only to count the
 pages). A template instead prints ``{{ page_count }}``: the document is laid
-out once with the number the caller expects (``pages``, e.g. the 申请表's
-estimate) or, without one, the number this template came out with last time;
-the pages of the result are counted, and only when that number was wrong is
-the document laid out again with the right one. A footer does not take part
-in the layout of the body, so the second pass always settles it.
+out once with the number this template came out with last time; the pages of
+the result are counted, and only when that number was wrong is the document
+laid out again with the right one. A footer does not take part in the layout
+of the body, so the second pass always settles it.
+
+The 申请表 is not rendered here but by ``form_pdf`` (straight to ReportLab,
+with the font registered here).
 """
 
 from __future__ import annotations
@@ -168,12 +170,12 @@ def page_count_of(pdf: bytes) -> int:
     return int(found.group(1)) if found else 0
 
 
-def render_pdf(template_name: str, *, pages: int | None = None, **context: object) -> bytes:
+def render_pdf(template_name: str, **context: object) -> bytes:
     """Render a template (given ``pdf_font`` and ``page_count``) to an A4 PDF and return its bytes.
 
-    ``pages``: how many pages the caller expects (the guess for ``{{ page_count }}``, see the module's
-    docstring); a wrong guess costs a second layout, never a wrong number."""
-    guess = pages or _last_page_counts.get(template_name, 1)
+    ``{{ page_count }}`` is guessed from the template's last render (see the module's docstring); a wrong guess
+    costs a second layout, never a wrong number."""
+    guess = _last_page_counts.get(template_name, 1)
     pdf, printed = _render_once(template_name, guess, context)
     if printed:
         actual = page_count_of(pdf)
