@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, lazyload, load_only
 from .. import clock
 from ..clock import utcnow
 from ..extensions import db
-from ..models import Application, ApplicationKind, ApplicationStatus, Body, Category, Certificate, Person
+from ..models import Application, ApplicationKind, ApplicationStatus, Body, Category, Person
 from ..models.workflow import TRANSITIONS_BY_NAME, Actor
 from ..services.infrastructure import workdays
 from ..services.review import deadlines, desk
@@ -104,16 +104,14 @@ def _category(application: Application):
     return listing.label(application.person.category) if application.person.category else ""
 
 
-#: what a list row and an export row read (``column_formatters``, ``_row_deadline``, ``_export_row``); anything else is
-#: loaded when asked for. The person's own body (eagerly joined elsewhere) is not shown in the list.
-_LIST_COLUMNS = (
-    load_only(Application.id, Application.number, Application.person_id, Application.certificate_id,
-              Application.kind, Application.status, Application.body_id, Application.submitted_at,
-              Application.decided_at, Application.last_reason, Application.version, Application.claimed_by_id),
+#: what an export row reads (``_export_row``); anything else is loaded when asked for. The person's own body (eagerly
+#: joined elsewhere) is not exported. (A list page reads ``ApplicationView.list_row_attributes`` as plain rows.)
+_EXPORT_COLUMNS = (
+    load_only(Application.id, Application.number, Application.person_id, Application.kind, Application.status,
+              Application.body_id, Application.submitted_at, Application.decided_at, Application.last_reason),
     joinedload(Application.person).options(load_only(Person.id, Person.name, Person.id_number, Person.category),
                                             lazyload(Person.body)),
     joinedload(Application.body).load_only(Body.id, Body.name),
-    joinedload(Application.certificate).load_only(Certificate.id, Certificate.valid_until),
 )
 
 
@@ -153,7 +151,10 @@ class ApplicationView(materials.MaterialsConsole, ReviewerModelView):
         # last, so that the filters' URL arguments before it (bookmarked queues) keep their numbers
         ChoiceFilter(Application.kind, _l("申请类型"), ApplicationKind.choices()),
     ]
-    column_select_related_list = [Application.person, Application.body, Application.certificate]
+    column_select_related_list = [Application.person, Application.body]
+    list_row_attributes = ("id", "number", "kind", "status", "submitted_at", "decided_at", "claimed_by_id",
+                           "person.name", "person.id_number", "person.category", "body.name",
+                           "certificate.valid_until", "claimed_by.name")
     can_export = True
     export_types = ["csv", "xlsx"]
 
@@ -174,13 +175,14 @@ class ApplicationView(materials.MaterialsConsole, ReviewerModelView):
         for column, direction in review_queue.oldest_first(self.active_status()):
             yield column, [], direction
 
-    def get_query(self):
-        """Submitted applications, loading for the list and the export only the columns they show (not the
-        form's JSON: ``snapshot`` and ``draft`` are read when a page needs them)."""
-        return super().get_query().where(Application.submitted_at.is_not(None)).options(*_LIST_COLUMNS)
+    def listed(self, query):
+        """Submitted applications (drafts stay private to the applicant)."""
+        return query.where(Application.submitted_at.is_not(None))
 
-    def get_count_query(self):
-        return super().get_count_query().where(Application.submitted_at.is_not(None))
+    def get_query(self):
+        """Loading for the export only the columns it shows (not the form's JSON: ``snapshot`` and ``draft`` are
+        read when a page needs them)."""
+        return super().get_query().options(*_EXPORT_COLUMNS)
 
     def get_one(self, id):
         """A submitted application within the staff's scope. A draft (never submitted) belongs to the applicant

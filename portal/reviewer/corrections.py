@@ -70,6 +70,8 @@ class CorrectionView(ReviewerModelView):
         BodyFilter(IdentityCorrection.body_id),
     ]
     column_select_related_list = [IdentityCorrection.person, IdentityCorrection.body]
+    list_row_attributes = ("id", "created_at", "changes", "fax_date", "status", "decided_at", "person.name",
+                           "person.id_number", "body.name")
 
     def search_placeholder(self):
         return str(_l("姓名或证件号码（从开头输入）"))

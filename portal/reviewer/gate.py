@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
+from functools import cached_property
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -145,6 +146,9 @@ class ReviewerModelView(ConsoleGate, ModelView):
     simple_list_pager = True
     #: search by prefix with indexes (big tables) rather than by substring
     prefix_search = False
+    #: what a list page reads of each row — the attributes its columns and formatters use, ``"person.name"`` for a
+    #: related record's — loaded as plain rows (``get_list``); None: ORM objects (the small tables)
+    list_row_attributes: tuple[str, ...] | None = None
 
     def __init__(self, model, **kwargs):
         super().__init__(model, db, **kwargs)
@@ -180,10 +184,35 @@ class ReviewerModelView(ConsoleGate, ModelView):
         return self.model in review_queue.SCOPE_COLUMNS
 
     def get_query(self):
-        return self._scope(super().get_query())
+        return self._scope(self.listed(super().get_query()))
 
     def get_count_query(self):
-        return self._scope(super().get_count_query())
+        return self._scope(self.listed(super().get_count_query()))
+
+    def listed(self, query):
+        """``query`` (ORM query or select) limited to the records this view lists, whoever looks (a subclass says
+        which: submitted applications, say); ``_scope`` then limits it to the staff's body."""
+        return query
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        """Flask-Admin's ``get_list``; but a page of a view with ``list_row_attributes`` is read as plain rows
+        (``listing.row_select``) instead of ORM objects with their related objects — about half the CPU of loading
+        20 rows (issue 10), and nothing for the end-of-request commit to expire — through the same steps: the
+        staff's scope, Flask-Admin's search, filters, order and page (``_apply_*``, which work on a select too).
+        Lists without a count only (``simple_list_pager``); an unexecuted query (the export) stays ORM."""
+        if self.list_row_attributes is None or not execute or not self.simple_list_pager:
+            return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+        from .listing import plain_rows
+
+        statement, paths, joins = self._row_select
+        statement, joins = self._scope(self.listed(statement)), dict(joins)
+        if self._search_supported and search:
+            statement, _count, joins, _count_joins = self._apply_search(statement, None, joins, {}, search)
+        if filters and self._filters:
+            statement, _count, joins, _count_joins = self._apply_filters(statement, None, joins, {}, filters)
+        statement, joins = self._apply_sorting(statement, joins, sort_column, sort_desc)
+        statement = self._apply_pagination(statement, page, page_size)
+        return None, plain_rows(db.session.execute(statement), paths)
 
     def _scope(self, query):
         staff = current_staff()
@@ -231,6 +260,14 @@ class ReviewerModelView(ConsoleGate, ModelView):
                 statement = statement.join(relationship)
             selects.append(statement.where(field.like(pattern, escape="\\")))
         return key.in_(union(*selects) if len(selects) > 1 else selects[0])
+
+    @cached_property
+    def _row_select(self):
+        """``listing.row_select`` of ``list_row_attributes``, built once: its aliases proxy every column of their
+        table (about 2 ms a page when built for each)."""
+        from .listing import row_select
+
+        return row_select(self.model, self.list_row_attributes)
 
     def posted_record(self):
         """The record named by a POSTed ``RecordForm`` (a hidden id and the CSRF token), within the staff's scope."""

@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from flask import url_for
 from flask.globals import _cv_request
 from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from .. import clock
 
@@ -166,6 +168,61 @@ def _type_formatters(view) -> Callable[[object], Callable | None]:
             found[kind] = next((fmt for typeobj, fmt in formatters.items() if isinstance(value, typeobj)), None)
         return found[kind]
     return formatter
+
+
+class PlainRow:
+    """A list row read as plain columns (``plain_rows``), with the attributes of the ORM object it stands for —
+    ``row.number``, ``row.person.name`` — so that the view's formatters and Flask-Admin's ``get_list_value`` read
+    it as they read the object. A related record that is not there is None, as on the object."""
+
+    def __init__(self, values: dict) -> None:
+        self.__dict__.update(values)
+
+
+def row_select(model, attributes: tuple[str, ...]):
+    """``SELECT`` the columns that ``attributes`` name (``"number"``, ``"person.name"``: one level of relationship)
+    from ``model``, each relationship outer-joined once as an alias (as the ORM's eager joins are: a filter's
+    subquery over the same table is never correlated with it), its primary key added (a missing record reads as
+    None). Returns the statement, its columns' attribute paths in order, and Flask-Admin's ``joins`` (keyed as
+    ``_apply_path_joins`` keys them), so that a filter or search over a joined table uses this join."""
+    columns, paths, joins = [], [], {}
+    for path in attributes:
+        relationship, _dot, name = path.rpartition(".")
+        if not relationship:
+            columns.append(getattr(model, name))
+        else:
+            key = (False, getattr(model, relationship))
+            if key not in joins:
+                joins[key] = aliased(key[1].property.mapper.class_)
+                primary_key = key[1].property.mapper.primary_key[0].key
+                columns.append(getattr(joins[key], primary_key))
+                paths.append(f"{relationship}.{primary_key}")
+            columns.append(getattr(joins[key], name))
+        paths.append(path)
+    statement = select(*columns).select_from(model)
+    for (_inner, relationship), alias in joins.items():
+        statement = statement.outerjoin(alias, relationship)
+    return statement, tuple(paths), joins
+
+
+def plain_rows(result, paths: tuple[str, ...]) -> list[PlainRow]:
+    """The rows of a ``row_select`` statement's result as ``PlainRow`` objects (a related record whose primary key
+    is NULL — an outer join that found nothing — is None)."""
+    own = [(path, index) for index, path in enumerate(paths) if "." not in path]
+    related: dict[str, list] = {}
+    for index, path in enumerate(paths):
+        if "." in path:
+            relationship, _dot, name = path.partition(".")
+            related.setdefault(relationship, []).append((name, index))
+    nested = [(relationship, fields[0][1], fields) for relationship, fields in related.items()]
+    rows = []
+    for row in result:
+        values = {path: row[index] for path, index in own}
+        for relationship, key, fields in nested:
+            values[relationship] = (None if row[key] is None
+                                    else PlainRow({name: row[index] for name, index in fields}))
+        rows.append(PlainRow(values))
+    return rows
 
 
 #: the sort-link placeholder in the header kept by ``lean_header`` (a control character: never in a label)

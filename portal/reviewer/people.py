@@ -72,6 +72,9 @@ class PersonView(CancellationActions, ReviewerModelView):
         BodyFilter(Person.body_id),
     ]
     column_select_related_list = [Person.body]
+    #: what the list reads (``_lock_text`` reads the lock and session columns)
+    list_row_attributes = ("id", "name", "id_type", "id_number", "category", "email", "locked_until", "session_token",
+                           "last_seen_at", "body.name")
 
     def search_placeholder(self):
         return str(_l("姓名或证件号码（从开头输入）"))
