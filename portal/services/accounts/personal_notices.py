@@ -19,7 +19,7 @@ from datetime import date, datetime
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from ...extensions import db
 from ...models import OPEN_STATUSES, Application, ApplicationStatus, Certificate, CertificateStatus, Notice, Person
@@ -47,17 +47,22 @@ class PersonalApplications:
     open: tuple[Application | None, Application | None]
 
 
-def _newest_first(query):
-    return query.order_by(Application.created_at.desc(), Application.id.desc())
+#: The personal page's statements, built once: building a statement and its cache key again for every page took
+#: as much CPU as running it (~0.3 ms of the page; issue 10). ``:person`` is the person's id.
+_NEWEST_FIRST = (Application.created_at.desc(), Application.id.desc())
+_LATEST_ID = (select(Application.id).where(Application.person_id == bindparam("person"))
+              .order_by(*_NEWEST_FIRST).limit(1).scalar_subquery())
+_LATEST_AND_OPEN = (select(Application).where(Application.person_id == bindparam("person"),
+                                              or_(Application.status.in_(OPEN_STATUSES), Application.id == _LATEST_ID))
+                    .order_by(*_NEWEST_FIRST))
+_STORED_NOTICES = (select(Notice).where(Notice.person_id == bindparam("person"))
+                   .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(MAX_STORED))
 
 
 def personal_applications(person: Person) -> PersonalApplications:
     """The person's latest application and their open ones, in one query (one statement fewer than the panel's
     and the 功能目录's own: issue 10)."""
-    latest_id = _newest_first(select(Application.id).where(Application.person_id == person.id)).limit(1)
-    rows = db.session.scalars(_newest_first(select(Application).where(
-        Application.person_id == person.id,
-        or_(Application.status.in_(OPEN_STATUSES), Application.id == latest_id.scalar_subquery())))).all()
+    rows = db.session.scalars(_LATEST_AND_OPEN, {"person": person.id}).all()
     open_rows = [application for application in rows if application.status in OPEN_STATUSES]
     return PersonalApplications(
         latest=rows[0] if rows else None,
@@ -174,8 +179,7 @@ def personal_notices(person: Person, today: date, window_months: int, *,
                                       link="applicant.complete_profile", link_text=str(_l("补全信息"))))
 
     latest = (applications or personal_applications(person)).latest
-    stored = db.session.scalars(select(Notice).where(Notice.person_id == person.id)
-                                .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(MAX_STORED)).all()
+    stored = db.session.scalars(_STORED_NOTICES, {"person": person.id}).all()
     reasons = _reasons_of(stored)
     state, current, history, seen = None, [], [], set()
     for notice in stored:  # newest first
