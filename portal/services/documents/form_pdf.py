@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from lxml import html as lxml_html
@@ -401,7 +402,7 @@ class _Translator:
             classes = _classes(child)
             if child.tag == "div" and classes == {"af-small"}:
                 style = _aligned(_STYLES["af-small"], align)
-            elif child.tag == "p" and len(classes) <= 1 and not classes - {"af-sign", "af-stamp"}:
+            elif child.tag == "p" and len(classes) <= 1 and classes <= {"af-sign", "af-stamp"}:
                 style = _STYLES[next(iter(classes), "box")]
             else:
                 raise FormMarkupError(f"unexpected <{child.tag} class={child.get('class')!r}> in a cell")
@@ -415,21 +416,29 @@ class _Translator:
         the other columns in proportion to the text of their widest cell (as a browser lays out such a table)."""
         shares: list[float | None] = [None] * columns
         natural = [1.0] * columns
-        for row in rows:
-            x = 0
-            for cell in row:
-                span = int(cell.get("colspan", 1))
-                share = _width(cell)
-                if span == 1:
-                    if share is not None and shares[x] is None:
-                        shares[x] = share
+        for cell, x, span in _cells(rows):
+            share = _width(cell)
+            if share is not None and span == 1 and shares[x] is None:
+                shares[x] = share
+        if None in shares:
+            for cell, x, span in _cells(rows):
+                if span == 1 and shares[x] is None:
                     text = _SPACES.sub(" ", cell.text_content()).strip(" ")
                     natural[x] = max(natural[x], stringWidth(text, self.font, _STYLES["body"].size) + padding)
-                x += span
         left = max(0.0, 1.0 - sum(share for share in shares if share is not None))
         unset = sum(natural[x] for x, share in enumerate(shares) if share is None)
         return [BODY_WIDTH * (share if share is not None else left * natural[x] / unset)
                 for x, share in enumerate(shares)]
+
+
+def _cells(rows: list[lxml_html.HtmlElement]) -> Iterator[tuple[lxml_html.HtmlElement, int, int]]:
+    """(cell, its first column, the columns it spans) of every cell of the rows."""
+    for row in rows:
+        x = 0
+        for cell in row:
+            span = int(cell.get("colspan", 1))
+            yield cell, x, span
+            x += span
 
 
 def _ascent(font: str) -> float:
@@ -453,9 +462,8 @@ def render(form_html: str, *, title: str, number: str) -> bytes:
     """The A4 PDF of the form's HTML, with 「申请编号：… 第N页，共M页」 under every page."""
     font = cjk_font_name()
     output = io.BytesIO()
-    top, right, bottom, left = MARGINS
-    frame = Frame(left, bottom, BODY_WIDTH, FRAME_HEIGHT, leftPadding=0, rightPadding=0,
-                  topPadding=0, bottomPadding=0)
+    frame = Frame(MARGINS[3], MARGINS[2], BODY_WIDTH, FRAME_HEIGHT, leftPadding=0, rightPadding=0, topPadding=0,
+                  bottomPadding=0)
     document = BaseDocTemplate(output, pagesize=A4, pageTemplates=[PageTemplate(frames=[frame])], title=title)
     try:
         document.build(translate(form_html, font), canvasmaker=lambda *args, **kwargs: _NumberedCanvas(
