@@ -3,7 +3,9 @@
 Written against xhtml2pdf 0.2.28 and ReportLab 5.1.0 (``install`` checks those versions and leaves the libraries
 alone on any other). Each replacement computes exactly what the library's own function does — the same objects,
 the same floats in the same order — with less Python work per glyph; ``tests/test_pdf_speedups.py`` compares
-them with the originals, and the rendered forms are compared page by page with the code before them.
+them with the originals, and the rendered forms are compared page by page with the code before them. The 申请表
+itself is laid out without xhtml2pdf (``form_pdf.py``): of these, the font subsets and ``fp_str`` serve it too,
+the others the documents xhtml2pdf still renders (certificate, summary, blank forms).
 
 - ``cjk_frag_split`` for ``xhtml2pdf.reportlab_paragraph.cjkFragSplit``: CJK line breaking (``-pdf-word-wrap:
   CJK``). The original makes an object per glyph and, per glyph of each line, looks up the font's ascent and
@@ -11,8 +13,8 @@ them with the originals, and the rendered forms are compared page by page with t
   placed, drawn at widths a rounding apart). Here widths are looked up per distinct glyph, the per-glyph work is
   done once per run of glyphs of the same fragment, and a paragraph's glyphs and lines are made once per layout.
 - ``TTFontFace.makeSubset``: the embedded font's subset is kept per face and list of glyphs. Only a PDF with
-  the same glyphs in the same order gains (a form downloaded again, the blank forms; about 7 ms of a typical
-  form): another applicant's name makes another subset.
+  the same glyphs in the same order gains (a form downloaded again, the blank forms; about 3 ms of a typical
+  申请表's 13): another applicant's name makes another subset.
 - ``pisaContext._parseCSSSource`` for xhtml2pdf's own default stylesheet (with ours appended, see ``pdf.py``):
   parsed once per text instead of per PDF. It has no @-rules (the only part of parsing that touches the
   document), the cascade treats a parsed stylesheet as complete and never changes it, and its rules form a level
