@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, lazyload, load_only
 from .. import clock
 from ..clock import utcnow
 from ..extensions import db
-from ..models import Application, ApplicationKind, ApplicationStatus, Body, Category, Person
+from ..models import Application, ApplicationKind, ApplicationStatus, Body, Category, Person, Staff
 from ..models.workflow import TRANSITIONS_BY_NAME, Actor
 from ..services.infrastructure import workdays
 from ..services.review import deadlines, desk
@@ -45,8 +45,11 @@ def _status_badge(view, context, model, name):
     badge = listing.html('<span class="badge badge-status badge-{}">{}</span>', model.status.value,
                          listing.label(model.status))
     if model.claimed_by_id is not None:  # 认领: colleagues see who is working on it
+        # by its key, as the relationship loads it: from the session when known (the staff member's own claims),
+        # else one query per colleague and page; a join in the list's query doubled its planning (~0.9 ms)
+        claimed_by = db.session.get(Staff, model.claimed_by_id)
         badge += listing.html(' <span class="badge badge-info" data-claimed>{}</span>',
-                              listing.text(CLAIMED_BY) % {"name": model.claimed_by.name})
+                              listing.text(CLAIMED_BY) % {"name": claimed_by.name})
     return badge
 
 
@@ -154,7 +157,7 @@ class ApplicationView(materials.MaterialsConsole, ReviewerModelView):
     column_select_related_list = [Application.person, Application.body]
     list_row_attributes = ("id", "number", "kind", "status", "submitted_at", "decided_at", "claimed_by_id",
                            "person.name", "person.id_number", "person.category", "body.name",
-                           "certificate.valid_until", "claimed_by.name")
+                           "certificate.valid_until")
     can_export = True
     export_types = ["csv", "xlsx"]
 
