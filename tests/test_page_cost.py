@@ -176,3 +176,27 @@ def test_the_kept_parts_follow_where_the_portal_is_mounted(client):
     mounted = _page(client, "/", base_url="http://localhost/portal")
     assert '<a href="/portal/bodies">' in mounted and '<a href="/bodies">' not in mounted
     assert '/portal/static/js/portal.js' in mounted
+
+
+def test_kept_urls_are_the_ones_flask_builds_at_every_mount_point(app):
+    fixed = sorted(rule.endpoint for rule in app.url_map.iter_rules() if not rule.arguments)
+    assert "applicant.history" in fixed and "public.bodies" in fixed
+    for root in ("", "/portal"):
+        with app.test_request_context("/", base_url=f"http://localhost{root}/"):
+            for _ in range(2):  # built, then kept
+                for endpoint in fixed:
+                    assert app.url_for(endpoint) == Flask.url_for(app, endpoint), endpoint
+                assert app.url_for("static", filename="js/portal.js") == f"{root}/static/js/portal.js"
+            assert app.url_for("applicant.history").startswith(f"{root}/applicant/")
+
+
+def test_urls_with_arguments_anchors_or_hosts_are_built_every_time(app):
+    with app.test_request_context("/applicant/history"):
+        assert app.url_for("public.bodies", body="210000") == "/bodies?body=210000"
+        assert app.url_for("public.bodies", body="110000") == "/bodies?body=110000"
+        assert app.url_for(".history") == "/applicant/history"
+        assert app.url_for("public.bodies", _anchor="list") == "/bodies#list"
+        assert app.url_for("public.bodies", _external=True) == "http://localhost/bodies"
+    with app.test_request_context("/", base_url="https://portal.example.cn/"):
+        assert app.url_for("public.bodies", _external=True) == "https://portal.example.cn/bodies"
+        assert app.url_for("public.bodies") == "/bodies"
