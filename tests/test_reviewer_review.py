@@ -140,6 +140,20 @@ def test_detail_shows_the_full_form_and_logs_the_opening(client, db):
     assert audit_rows(db, "application.pdf")[0].target_id == w.application_a.id
 
 
+def test_a_form_that_cannot_be_printed_sends_the_reviewer_back_with_the_message(client, db, monkeypatch):
+    """The PDF fails to render (here: markup the form's translator does not know): the application's page says so,
+    no 500, and no opening of a PDF that was never delivered is logged."""
+    from portal.services.documents import application_form
+
+    w = world(db)
+    login_as(client, w.reviewer_a)
+    monkeypatch.setattr(application_form, "_form_html", lambda form: '<div class="af"><marquee>x</marquee></div>')
+    response = client.get(f"/reviewer/applications/pdf/?id={w.application_a.id}", follow_redirects=True)
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert "PDF文件生成失败，请稍后再试" in text(response) and w.application_a.number in text(response)
+    assert audit_rows(db, "application.pdf") == []
+
+
 def test_return_requires_a_reason_and_then_reaches_the_applicant(client, db, caplog):
     w = world(db)
     login_as(client, w.reviewer_a)

@@ -360,14 +360,20 @@ class ApplicationView(materials.MaterialsConsole, ReviewerModelView):
 
     @expose("/pdf/")
     def pdf_view(self):
-        """The 延续注册申请表 of the application as printed by the applicant (A4 PDF)."""
+        """The 申请表 of the application as printed by the applicant (A4 PDF); a form that cannot be rendered sends
+        the staff member back to the application with the message."""
         from ..services.documents.application_form import render_application_pdf
+        from ..services.documents.pdf import PdfRenderError
 
         application = self.get_one(request.args.get("id"))
         if not application.snapshot:
             abort(404)
+        try:
+            data = render_application_pdf(application)
+        except PdfRenderError as error:
+            flash(str(error), "error")
+            return redirect(url_for(".details_view", id=application.id))
         review_queue.record_opening(application, current_staff(), "application.pdf")
-        data = render_application_pdf(application)
         response = Response(data, mimetype="application/pdf")
         response.headers["Content-Disposition"] = f'inline; filename="{application.number}.pdf"'
         response.headers["Cache-Control"] = "no-store"
