@@ -122,6 +122,10 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     #: the console's home page counts every application at most this often per scope (seconds; 0: every request)
     DASHBOARD_CACHE_SECONDS = 60
+    #: a process re-checks the working-day calendar, and re-reads the bodies of the console's 注册机构 filter, at
+    #: most this often (seconds; 0: every request); the process where central staff edit either sees it at once
+    WORKDAYS_CHECK_SECONDS = 2
+    BODY_CHOICES_SECONDS = 2
 
 
 class DevelopmentConfig(Config):
