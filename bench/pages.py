@@ -53,6 +53,8 @@ CONSOLE = [
     ("/reviewer/audit/", "bench_central"),
     ("/reviewer/audit/?flt1_1=login", "bench_central"),
 ]
+#: the first page of each account's session, whose cookie the measured requests then send
+LANDING = {"applicant": "/applicant/", "bench_reviewer": "/reviewer/people/", "bench_central": "/reviewer/people/"}
 
 
 def free_port() -> int:
@@ -64,7 +66,11 @@ def free_port() -> int:
 def session_cookies(database_url: str) -> dict[str, str]:
     """Open a live session for an applicant, a reviewer and central staff (or join the one a benchmark running at the
     same time opened: a new login would end it, and its pages would measure the login page's redirect); return
-    their signed cookies."""
+    their signed cookies as a browser holds them after its first page there (``LANDING``).
+
+    wrk sends one cookie and ignores Set-Cookie: a cookie that the first page changes (its CSRF secret, the login
+    freshness mark) would make every measured response write and sign a new session, which a browser's pages after
+    the first one do not do."""
     os.environ.update(DATABASE_URL=database_url, SECRET_KEY=SECRET)
     from sqlalchemy import select
 
@@ -91,6 +97,12 @@ def session_cookies(database_url: str) -> dict[str, str]:
                 start_session(account, utcnow())
             cookies[name] = serializer.dumps({"_user_id": account.get_id(), "_fresh": True})
         db.session.commit()
+    for name, page in LANDING.items():
+        browser = app.test_client()
+        browser.set_cookie("session", cookies[name])
+        if browser.get(page).status_code != 200:
+            raise SystemExit(f"{name}: {page} did not open with the benchmark's session")
+        cookies[name] = browser.get_cookie("session").value
     return cookies
 
 
