@@ -8,7 +8,8 @@ applications, 3,000,000 audit rows). The script starts gunicorn with the documen
 each page with wrk (pinned to CPU 1): anonymous pages, an applicant's own pages, and the console's default views,
 filters, sorts and searches for a provincial reviewer and for central staff (accounts created if missing). Each page
 is measured in ``--rounds`` short rounds, each right after a round of the baseline, and the medians are printed (on a
-machine others use, a burst of their work then falls on both sides of a ratio). Needs wrk (``apt-get install wrk``).
+machine others use, a burst of their work then falls on both sides of a ratio); a second of unmeasured requests warms
+each page up first. Needs wrk (``apt-get install wrk``).
 ``--sync`` measures gunicorn's ``-w2`` sync workers instead (issue 10's "now" column); ``--only PREFIX`` some pages.
 ``--compare DIR`` also serves the portal from another checkout (e.g. ``git worktree add /tmp/old HEAD~3``, with its
 translations compiled) in the same rounds, and prints its row under each page's, marked ``[DIR]``: a before/after
@@ -53,6 +54,9 @@ CONSOLE = [
     ("/reviewer/audit/", "bench_central"),
     ("/reviewer/audit/?flt1_1=login", "bench_central"),
 ]
+#: each page is requested this long before its measured rounds (the first requests of a page in a fresh worker
+#: compile its templates and fill its caches, and its rows may be cold in PostgreSQL's buffers)
+WARM_UP_SECONDS = 1
 #: the first page of each account's session, whose cookie the measured requests then send
 LANDING = {"applicant": "/applicant/", "bench_reviewer": "/reviewer/people/", "bench_central": "/reviewer/people/"}
 
@@ -190,6 +194,8 @@ def main() -> None:
         bases = [("", base)] + ([(f" [{args.compare}]", other_base)] if other else [])
         for path, who in plan:
             runs, ratios = {label: [] for label, _ in bases}, {label: [] for label, _ in bases}
+            for _label, served in bases:  # warm-up, not measured: templates compiled, caches and buffers filled
+                run_wrk(served + quote(path, safe="/?=&"), cookies.get(who), WARM_UP_SECONDS, args.connections)
             for _round in range(args.rounds):
                 hello = run_wrk(hello_base + "/", None, seconds, args.connections)
                 hello_runs.append(hello)
