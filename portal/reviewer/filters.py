@@ -60,8 +60,6 @@ class UrgencyFilter(BaseSQLAFilter):
         return query.filter(deadlines.urgency_condition(value, statuses=statuses))
 
 
-#: how long, in seconds, a process keeps the bodies of the filter menu (``BODY_CHOICES_SECONDS``; 0: every page)
-BODY_CHOICES_SECONDS = 2.0
 _KEPT = "reviewer_body_choices"
 
 
@@ -72,7 +70,7 @@ def body_choices() -> list[tuple[str, str]]:
     applied, so a choice missing for those seconds never changes what a list shows."""
     kept = current_app.extensions.get(_KEPT)
     now = time.monotonic()
-    seconds = float(current_app.config.get("BODY_CHOICES_SECONDS", BODY_CHOICES_SECONDS) or 0)
+    seconds = float(current_app.config["BODY_CHOICES_SECONDS"] or 0)
     if kept is None or now - kept[0] >= seconds:
         choices = [(code, name) for code, name in
                    db.session.execute(select(Body.code, Body.name).order_by(Body.sort_order, Body.code))]

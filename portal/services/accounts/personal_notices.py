@@ -24,6 +24,7 @@ from sqlalchemy import bindparam, or_, select
 from ...extensions import db
 from ...models import OPEN_STATUSES, Application, ApplicationStatus, Certificate, CertificateStatus, Notice, Person
 from ...models.certificates import CertificateStanding
+from ..registration import kinds
 from ..renewal.window import renewal_window_opens
 
 #: How a stored notice's kind is shown (colour of the bar beside it).
@@ -63,11 +64,7 @@ def personal_applications(person: Person) -> PersonalApplications:
     """The person's latest application and their open ones, in one query (one statement fewer than the panel's
     and the 功能目录's own: issue 10)."""
     rows = db.session.scalars(_LATEST_AND_OPEN, {"person": person.id}).all()
-    open_rows = [application for application in rows if application.status in OPEN_STATUSES]
-    return PersonalApplications(
-        latest=rows[0] if rows else None,
-        open=(next((a for a in open_rows if a.filed_by_id is None), None),
-              next((a for a in open_rows if a.filed_by_id is not None), None)))
+    return PersonalApplications(latest=rows[0] if rows else None, open=kinds.own_and_filed(rows))
 
 
 @dataclass(frozen=True)

@@ -138,8 +138,6 @@ class WorkCalendar:
 
 # --- the calendar in use: the package plus the table, rebuilt when the table changes ------------------------
 
-#: how often, in seconds, a process serving requests looks whether the table changed (``WORKDAYS_CHECK_SECONDS``)
-CHECK_SECONDS = 2.0
 _EXTENSION = "workdays_calendar"
 
 
@@ -188,7 +186,7 @@ def current() -> WorkCalendar:
 
 
 def _check_seconds() -> float:
-    return float(current_app.config.get("WORKDAYS_CHECK_SECONDS", CHECK_SECONDS) or 0)
+    return float(current_app.config["WORKDAYS_CHECK_SECONDS"] or 0)
 
 
 def forget() -> None:

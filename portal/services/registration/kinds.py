@@ -223,10 +223,15 @@ def _too_old(person: Person, today: date, rules: LifeCycleRules) -> bool:
 
 def open_applications_of(person: Person) -> tuple[Application | None, Application | None]:
     """The person's own open application and a body's pending filed 注销, in one query."""
-    rows = db.session.scalars(select(Application).where(Application.person_id == person.id,
-                                                        Application.status.in_(OPEN_STATUSES))).all()
-    return (next((a for a in rows if a.filed_by_id is None), None),
-            next((a for a in rows if a.filed_by_id is not None), None))
+    return own_and_filed(db.session.scalars(select(Application).where(Application.person_id == person.id,
+                                                                      Application.status.in_(OPEN_STATUSES))))
+
+
+def own_and_filed(applications) -> tuple[Application | None, Application | None]:
+    """Of a person's applications, the first open one of their own and the first open 注销 a body filed."""
+    open_rows = [application for application in applications if application.status in OPEN_STATUSES]
+    return (next((a for a in open_rows if a.filed_by_id is None), None),
+            next((a for a in open_rows if a.filed_by_id is not None), None))
 
 
 def _busy(kind: ApplicationKind, current: Application | None, filed: Application | None) -> str | None:
