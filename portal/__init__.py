@@ -82,7 +82,7 @@ def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401 - registers the tables with the metadata
     from .auth import init_login
     from .extensions import babel, csrf, db, limiter, migrate
-    from .i18n import select_locale, template_gettext, translation_directories
+    from .i18n import numeric_date_filters, select_locale, template_gettext, translation_directories
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
@@ -91,6 +91,7 @@ def register_extensions(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = translation_directories(app)
     babel.init_app(app, locale_selector=select_locale)
     app.context_processor(template_gettext)
+    numeric_date_filters(app)
     init_login(app)
     from .jobs import init_jobs
 
