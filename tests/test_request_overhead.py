@@ -3,9 +3,13 @@ headers, a session cookie signed once per key, a view's own header kept, CSRF st
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
+import pytest
 from flask import request
 
 from portal.core import SessionCookies
+from tests.factories import login_as
 
 
 def test_healthz_answers_as_before_with_every_security_header(client):
@@ -82,3 +86,60 @@ def test_templates_translate_format_and_escape_as_jinja_does(app):
     with app.test_request_context():
         session["lang"] = "en"
         assert render_template_string(template, name="<b>") == "Hello, &lt;b&gt;!|Function menu|100%"
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_numeric_date_filters_write_what_flask_babel_writes(app, language):
+    """``dateformat`` / ``datetimeformat`` for yyyy-MM-dd (HH:mm) are written directly (portal/i18n.py); they
+    give Flask-Babel's text, in the registry's time zone, on both sides of a Beijing midnight and for naive values."""
+    import flask_babel
+    from flask_babel import force_locale
+
+    moments = [datetime(2026, 12, 31, 15, 59, tzinfo=UTC), datetime(2026, 12, 31, 16, 0, tzinfo=UTC),
+               datetime(2027, 3, 1, 7, 5, tzinfo=UTC), datetime(2026, 6, 30, 23, 30),
+               datetime(999, 1, 2, 3, 4, tzinfo=UTC)]
+    days = [date(2027, 1, 1), date(2026, 2, 28), date(999, 1, 2)]
+    filters = app.jinja_env.filters
+    with app.test_request_context(), force_locale(language):
+        for moment in moments:
+            for pattern in ("yyyy-MM-dd", "yyyy-MM-dd HH:mm"):
+                assert filters["datetimeformat"](moment, pattern) == flask_babel.format_datetime(moment, pattern)
+        for day in days:
+            assert filters["dateformat"](day, "yyyy-MM-dd") == flask_babel.format_date(day, "yyyy-MM-dd")
+        # other patterns and values go to Flask-Babel
+        assert filters["dateformat"](days[0], "long") == flask_babel.format_date(days[0], "long")
+        assert filters["datetimeformat"](moments[0], "short") == flask_babel.format_datetime(moments[0], "short")
+        assert filters["datetimeformat"](moments[1], "yyyy-MM-dd") == "2027-01-01"
+
+
+def test_the_personal_pages_csrf_token_is_signed_once_per_session_and_still_accepted(app, client, applicant):
+    """The template's ``csrf_token()`` (portal/core.py) keeps each session's signed token: two pages carry the
+    same one, Flask-WTF accepts it, and 安全退出 with it works."""
+    import re
+
+    from flask_wtf.csrf import validate_csrf
+
+    from portal import core
+
+    assert app.jinja_env.globals["csrf_token"] is core.csrf_token
+    login_as(client, applicant)
+    pages = [client.get("/applicant/").get_data(as_text=True) for _ in range(2)]
+    tokens = [re.search(r'name="csrf_token" value="([^"]+)"', page).group(1) for page in pages]
+    assert tokens[0] == tokens[1]
+    with client.session_transaction() as session:
+        raw = session["csrf_token"]
+    with app.test_request_context():
+        from flask import session as request_session
+
+        request_session["csrf_token"] = raw
+        validate_csrf(tokens[0])  # raises when refused
+    response = client.post("/applicant/logout", data={"csrf_token": tokens[0]})
+    assert response.status_code == 302
+    assert client.get("/applicant/").status_code == 302  # logged out
+
+
+def test_with_a_time_limit_every_page_signs_its_token_afresh(app, client, applicant):
+    app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    login_as(client, applicant)
+    client.get("/applicant/")
+    assert not app.extensions.get("signed_csrf_tokens")
