@@ -9,10 +9,10 @@ from collections.abc import Iterable
 from ipaddress import ip_address, ip_network
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, current_app, g, redirect, request, session, url_for
+from flask import Blueprint, Flask, Response, current_app, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale
-from flask_wtf.csrf import CSRFError, generate_csrf
+from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -216,34 +216,6 @@ def kept(name: str, caller) -> Markup:
     if found is None:
         found = parts[key] = Markup(caller())  # noqa: S704 - a rendered template part, escaped there
     return found
-
-
-#: the ``app.extensions`` key of the signed CSRF tokens kept by ``csrf_token``, and how many it keeps
-_SIGNED_TOKENS = "signed_csrf_tokens"
-SIGNED_TOKENS_KEPT = 10_000
-
-
-@bp.app_template_global()
-def csrf_token() -> str:
-    """The template's ``csrf_token()``: Flask-WTF's ``generate_csrf``, each session's token signed once per process
-    and kept. Flask-WTF signs it again on every page that shows a form (~0.1 ms of the personal page, whose 安全退出
-    is a form; issue 10), with the time in the signature. The portal checks no token's age
-    (``WTF_CSRF_TIME_LIMIT = None``: a token lasts as long as its session), so a token signed earlier is accepted
-    exactly like a fresh one; with a time limit set, every page signs afresh as before. Keyed by the secret and
-    the session's token; emptied when full, so a process keeps at most ``SIGNED_TOKENS_KEPT``."""
-    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    raw = session.get(field)
-    if field in g or not isinstance(raw, str) or current_app.config.get("WTF_CSRF_TIME_LIMIT") is not None:
-        return generate_csrf()
-    signed = current_app.extensions.setdefault(_SIGNED_TOKENS, {})
-    key = (current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, raw)
-    token = signed.get(key)
-    if token is None:
-        if len(signed) >= SIGNED_TOKENS_KEPT:
-            signed.clear()
-        token = signed[key] = generate_csrf()
-    setattr(g, field, token)  # where Flask-WTF keeps the request's token: its forms on the page reuse it
-    return token
 
 
 class TrustedProxyFix:

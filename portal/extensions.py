@@ -2,7 +2,7 @@
 
 from functools import cached_property, partial
 
-from flask import current_app, request
+from flask import current_app, g, request, session
 from flask.globals import request_ctx
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -10,7 +10,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFProtect, generate_csrf
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -28,13 +28,54 @@ class Base(DeclarativeBase):
 
 
 class PortalCSRF(CSRFProtect):
-    """Flask-WTF's CSRF protection, asking the request's method first: a GET, HEAD or OPTIONS request is never
-    checked, and Flask-WTF looked up the view's exemptions before finding that out, on every request."""
+    """Flask-WTF's CSRF protection,
+
+    - asking the request's method first: a GET, HEAD or OPTIONS request is never checked, and Flask-WTF looked up
+      the view's exemptions before finding that out, on every request;
+    - with the templates' ``csrf_token()`` signing each session's token once per process (``kept_csrf_token``).
+      Flask-WTF's context processor, which only gave every template its two template globals again, is not kept."""
 
     def protect(self, apply_exemptions=False):
         if request.method not in current_app.config["WTF_CSRF_METHODS"]:
             return
         super().protect(apply_exemptions)
+
+    def init_app(self, app):
+        processors = app.template_context_processors[None]
+        before = list(processors)
+        super().init_app(app)
+        processors[:] = before
+        app.jinja_env.globals["csrf_token"] = kept_csrf_token
+
+
+#: the ``app.extensions`` key of the signed CSRF tokens kept by ``kept_csrf_token``, and how many it keeps
+_SIGNED_TOKENS = "signed_csrf_tokens"
+SIGNED_TOKENS_KEPT = 10_000
+
+
+def kept_csrf_token() -> str:
+    """The templates' ``csrf_token()``: Flask-WTF's ``generate_csrf``, each session's token signed once per process
+    and kept. Flask-WTF signs it again on every page that shows a form, with the time in the signature (~0.1 ms of
+    the personal page, whose 安全退出 is a form; issue 10). The portal checks no token's age
+    (``WTF_CSRF_TIME_LIMIT = None``: a token lasts as long as its session), so a token signed earlier is accepted
+    exactly like a fresh one; with a time limit set, every page signs afresh as before. Keyed by the secret and the
+    session's token; emptied when full, so a process keeps at most ``SIGNED_TOKENS_KEPT``."""
+    field = current_app.config["WTF_CSRF_FIELD_NAME"]
+    token = g.get(field)
+    if token is not None:
+        return token  # the request's, as Flask-WTF keeps it
+    if current_app.config["WTF_CSRF_TIME_LIMIT"] is not None:
+        return generate_csrf()
+    signed = current_app.extensions.setdefault(_SIGNED_TOKENS, {})
+    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    token = signed.get((secret, session.get(field)))
+    if token is None:
+        token = generate_csrf()  # which gives the session its token first if it has none
+        if len(signed) >= SIGNED_TOKENS_KEPT:
+            signed.clear()
+        signed[(secret, session[field])] = token
+    setattr(g, field, token)  # where Flask-WTF keeps the request's token: its forms on the page reuse it
+    return token
 
 
 class PortalBabel(Babel):

@@ -112,18 +112,26 @@ def test_the_numeric_date_filters_write_what_flask_babel_writes(app, language):
         assert filters["datetimeformat"](moments[1], "yyyy-MM-dd") == "2027-01-01"
 
 
-def test_the_personal_pages_csrf_token_is_signed_once_per_session_and_still_accepted(app, client, applicant):
-    """The template's ``csrf_token()`` (portal/core.py) keeps each session's signed token: two pages carry the
-    same one, Flask-WTF accepts it, and 安全退出 with it works."""
+def test_the_personal_pages_csrf_token_is_signed_once_per_session_and_still_accepted(app, client, applicant,
+                                                                                     time_machine):
+    """The templates' ``csrf_token()`` (portal/extensions.py) keeps each session's signed token: two pages a
+    minute apart carry the same one (Flask-WTF's signature has the time in it), Flask-WTF accepts it, and 安全退出
+    with it works."""
     import re
 
     from flask_wtf.csrf import validate_csrf
 
-    from portal import core
+    from portal.extensions import kept_csrf_token
+    from tests.clocks import beijing
 
-    assert app.jinja_env.globals["csrf_token"] is core.csrf_token
+    assert app.jinja_env.globals["csrf_token"] is kept_csrf_token
+    assert not any("csrf_token" in processor() for processor in app.template_context_processors[None])
+    time_machine.move_to(beijing(2026, 11, 28, 9, 0))
     login_as(client, applicant)
-    pages = [client.get("/applicant/").get_data(as_text=True) for _ in range(2)]
+    pages = []
+    for minute in (1, 2):
+        time_machine.move_to(beijing(2026, 11, 28, 9, minute))
+        pages.append(client.get("/applicant/").get_data(as_text=True))
     tokens = [re.search(r'name="csrf_token" value="([^"]+)"', page).group(1) for page in pages]
     assert tokens[0] == tokens[1]
     with client.session_transaction() as session:
@@ -138,8 +146,17 @@ def test_the_personal_pages_csrf_token_is_signed_once_per_session_and_still_acce
     assert client.get("/applicant/").status_code == 302  # logged out
 
 
-def test_with_a_time_limit_every_page_signs_its_token_afresh(app, client, applicant):
+def test_with_a_time_limit_every_page_signs_its_token_afresh(app, client, applicant, time_machine):
+    import re
+
+    from tests.clocks import beijing
+
     app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    time_machine.move_to(beijing(2026, 11, 28, 9, 0))
     login_as(client, applicant)
-    client.get("/applicant/")
-    assert not app.extensions.get("signed_csrf_tokens")
+    tokens = set()
+    for minute in (1, 2):
+        time_machine.move_to(beijing(2026, 11, 28, 9, minute))
+        page = client.get("/applicant/").get_data(as_text=True)
+        tokens.add(re.search(r'name="csrf_token" value="([^"]+)"', page).group(1))
+    assert len(tokens) == 2 and not app.extensions.get("signed_csrf_tokens")
