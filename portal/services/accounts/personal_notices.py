@@ -8,8 +8,8 @@ application when nothing was stored for it. The renewal window is the one renewa
 ``certificate_standing`` is the certificate's 状态 the personal page shows (有效 / 即将到期 / 已过期 / 已注销),
 decided from the expiry date and today's date; the expiry reminder follows the same rule.
 
-``personal_applications`` reads, in one query, the person's applications the personal page needs: the latest one
-(for this panel) and the open ones (for the 功能目录).
+``personal_applications`` reads, in one statement, what the personal page needs of the person's records: the latest
+application (for this panel), the open ones (for the 功能目录) and the stored notices.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from datetime import date, datetime
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, false, or_, select
+from sqlalchemy.orm import aliased
 
 from ...extensions import db
 from ...models import OPEN_STATUSES, Application, ApplicationStatus, Certificate, CertificateStatus, Notice, Person
@@ -40,12 +41,14 @@ MAX_STORED = 30
 
 @dataclass(frozen=True)
 class PersonalApplications:
-    """The person's applications the personal page reads (``personal_applications``)."""
+    """The person's records the personal page reads (``personal_applications``)."""
 
     #: the newest application, whatever its state (the panel shows its current state)
     latest: Application | None
     #: as ``kinds.open_applications_of`` gives them: the person's own open application, a body's pending filed 注销
     open: tuple[Application | None, Application | None]
+    #: the stored notices, newest first (at most ``MAX_STORED``)
+    notices: list[Notice]
 
 
 #: The personal page's statements, built once: building a statement and its cache key again for every page took
@@ -58,13 +61,27 @@ _LATEST_AND_OPEN = (select(Application).where(Application.person_id == bindparam
                     .order_by(*_NEWEST_FIRST))
 _STORED_NOTICES = (select(Notice).where(Notice.person_id == bindparam("person"))
                    .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(MAX_STORED))
+#: Both in one statement, side by side: a full join on false gives each application a row without a notice and
+#: each notice a row without an application (each statement costs the worker ~0.3 ms of CPU, whatever it reads;
+#: issue 10). Each side is ordered as its own query orders it.
+_APPLICATION = aliased(Application, _LATEST_AND_OPEN.subquery("application"))
+_NOTICE = aliased(Notice, _STORED_NOTICES.subquery("notice"))
+_RECORDS = (select(_APPLICATION, _NOTICE).join_from(_APPLICATION, _NOTICE, false(), full=True)
+            .order_by(_APPLICATION.created_at.desc(), _APPLICATION.id.desc(),
+                      _NOTICE.created_at.desc(), _NOTICE.id.desc()))
 
 
 def personal_applications(person: Person) -> PersonalApplications:
-    """The person's latest application and their open ones, in one query (one statement fewer than the panel's
-    and the 功能目录's own: issue 10)."""
-    rows = db.session.scalars(_LATEST_AND_OPEN, {"person": person.id}).all()
-    return PersonalApplications(latest=rows[0] if rows else None, open=kinds.own_and_filed(rows))
+    """The person's latest application, their open ones and their stored notices, in one statement (two fewer
+    than the panel's, the 功能目录's and the notices' own: issue 10)."""
+    applications, notices = [], []
+    for application, notice in db.session.execute(_RECORDS, {"person": person.id}):
+        if application is not None:
+            applications.append(application)
+        if notice is not None:
+            notices.append(notice)
+    return PersonalApplications(latest=applications[0] if applications else None,
+                                open=kinds.own_and_filed(applications), notices=notices)
 
 
 @dataclass(frozen=True)
@@ -180,8 +197,8 @@ def personal_notices(person: Person, today: date, window_months: int, *,
                                       str(_l("您的注册类别或单位属性信息不全，请补全信息。")),
                                       link="applicant.complete_profile", link_text=str(_l("补全信息"))))
 
-    latest = (applications or personal_applications(person)).latest
-    stored = db.session.scalars(_STORED_NOTICES, {"person": person.id}).all()
+    applications = applications or personal_applications(person)
+    latest, stored = applications.latest, applications.notices
     reasons = _reasons_of(stored)
     state, current, history, seen = None, [], [], set()
     for notice in stored:  # newest first
