@@ -5,8 +5,8 @@ nothing is half-saved while the page is shown again with the message.
 
 On PostgreSQL a GET or HEAD request reads without a transaction until it writes (``reads_before_writes``): its
 queries run in autocommit, and the transaction begins with its first statement that is not a plain SELECT. A page
-that only reads (the personal page, the console's lists) then sends no BEGIN and no COMMIT, two of its five round
-trips to the server (each costs the worker ~0.1 ms of CPU: issue 10). Nothing a request sees changes: at READ
+that only reads (the personal page, the console's lists) then sends no BEGIN and no COMMIT: two round trips to the
+server fewer, each ~0.1 ms of the worker's CPU (issue 10). Nothing a request sees changes: at READ
 COMMITTED, PostgreSQL's level here, each statement of a transaction sees its own snapshot anyway, and no read of the
 portal locks rows (no SELECT … FOR UPDATE; one would begin the transaction first). SQLite already works this way:
 its driver begins a transaction at the first write.
@@ -19,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.dml import UpdateBase
 
 from .extensions import db
 
@@ -89,9 +90,13 @@ def reads_before_writes(engine: Engine) -> None:
 
 
 def _plain_read(context) -> bool:
-    """A SELECT built with SQLAlchemy that locks nothing and is read at once; any other statement (DML, DDL, a
-    SAVEPOINT, text SQL) counts as a write, and a streamed SELECT (``yield_per``, ``stream_results``: a server-side
-    cursor, which PostgreSQL declares only in a transaction) begins the transaction too."""
-    statement = getattr(getattr(context, "compiled", None), "statement", None)
+    """A SELECT built with SQLAlchemy that locks no rows, writes in none of its CTEs and is read at once; any other
+    statement (DML, DDL, a SAVEPOINT, text SQL) counts as a write, and a streamed SELECT (``yield_per``,
+    ``stream_results``: a server-side cursor, which PostgreSQL declares only in a transaction) begins the
+    transaction too. (A lock taken by a function in a SELECT, such as ``pg_advisory_xact_lock``, would last only
+    for that statement: a view that takes one begins the transaction first, e.g. by writing. The portal takes none.)"""
+    compiled = getattr(context, "compiled", None)
+    statement = getattr(compiled, "statement", None)
     return (isinstance(statement, Select) and statement._for_update_arg is None
+            and not any(isinstance(cte.element, UpdateBase) for cte in compiled.ctes or ())
             and not context.execution_options.get("stream_results"))

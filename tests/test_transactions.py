@@ -52,7 +52,16 @@ def views(app):
         codes = [body.code for body in _db.session.scalars(sa.select(Body).execution_options(yield_per=5))]
         return jsonify(codes=len(codes), in_transaction=_in_transaction())
 
+    def rename_in_a_cte(person_id: int):
+        from flask import request
+
+        renamed = (sa.update(Person).where(Person.id == person_id).values(name=Person.name + "（改）")
+                   .returning(Person.id).cte("renamed"))
+        _db.session.execute(sa.select(renamed.c.id)).all()
+        return jsonify(in_transaction=_in_transaction()), 500 if request.args.get("fail") else 200
+
     app.add_url_rule("/_test/stream", "test_stream", stream)
+    app.add_url_rule("/_test/cte/<int:person_id>", "test_cte", rename_in_a_cte)
     app.add_url_rule("/_test/rename/<int:person_id>", "test_rename", rename, methods=["GET", "POST"])
     app.add_url_rule("/_test/read/<int:person_id>", "test_read", read)
     app.config["WTF_CSRF_ENABLED"] = False
@@ -75,6 +84,17 @@ def test_a_get_that_streams_rows_reads_them_in_a_transaction(views, client, db):
     answer = client.get("/_test/stream").get_json()
     assert answer["codes"] == db.session.scalar(sa.select(sa.func.count()).select_from(Body)) > 5
     assert answer["in_transaction"] is (db.engine.dialect.name == "postgresql")
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_a_select_that_writes_in_a_cte_counts_as_a_write(views, client, db, fail):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no data-modifying CTEs")
+    person = make_person(name="李表")
+    db.session.commit()
+    answer = client.get(f"/_test/cte/{person.id}" + ("?fail=1" if fail else ""))
+    assert answer.get_json() == {"in_transaction": True}
+    assert _name(db, person.id) == ("李表" if fail else "李表（改）")
 
 
 def test_a_get_begins_its_transaction_at_its_first_write_and_commits_it_at_its_end(views, client, db):
