@@ -99,8 +99,7 @@ def _dateformat(value=None, format=None, rebase=True):
 
 def _datetimeformat(value=None, format=None, rebase=True):
     if format in ("yyyy-MM-dd", "yyyy-MM-dd HH:mm") and type(value) is datetime and rebase:
-        moment = value.astimezone(get_timezone()) if value.tzinfo else value.replace(tzinfo=UTC).astimezone(
-            get_timezone())
+        moment = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(get_timezone())
         if format == "yyyy-MM-dd":
             return _digits(moment)
         return f"{_digits(moment)} {moment.hour:02d}:{moment.minute:02d}"

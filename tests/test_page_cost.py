@@ -15,7 +15,7 @@ from portal.clock import utcnow
 from portal.extensions import PortalLimiter
 from portal.extensions import db as _db
 from portal.models import Application, ApplicationKind, ApplicationStatus, Notice
-from portal.services.accounts.personal_notices import personal_applications
+from portal.services.accounts.personal_notices import personal_records
 from portal.services.registration import kinds
 from tests.factories import login_as, make_application, make_staff
 
@@ -82,7 +82,7 @@ def test_one_statement_gives_the_latest_and_the_open_applications_and_the_notice
         _aged(make_application(applicant, status=ApplicationStatus.APPROVED), 3)
     db.session.commit()
 
-    found = personal_applications(applicant)
+    found = personal_records(applicant)
 
     assert found.latest is _latest(applicant)
     assert found.open == kinds.open_applications_of(applicant)

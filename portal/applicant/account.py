@@ -13,7 +13,7 @@ from .. import clock
 from ..clock import utcnow
 from ..models import OPEN_STATUSES, ApplicationKind, ApplicationStatus
 from ..services.accounts import applicants as accounts
-from ..services.accounts.personal_notices import certificate_standing, personal_applications, personal_notices
+from ..services.accounts.personal_notices import certificate_standing, personal_notices, personal_records
 from ..services.errors import DomainError
 from ..services.registration import kinds
 from ..transaction import rollback_only
@@ -31,9 +31,9 @@ def home():
     today, window_months = clock.today(), current_app.config["RENEWAL_WINDOW_MONTHS"]
     certificate = person.current_certificate
     standing = certificate_standing(certificate, today, window_months) if certificate is not None else None
-    applications = personal_applications(person)  # one query for the 公告信息, the 功能目录 and 继续办理
-    notices = personal_notices(person, today, window_months, applications=applications)
-    open_applications = applications.open
+    records = personal_records(person)  # one statement for the 公告信息, the 功能目录 and 继续办理
+    notices = personal_notices(person, today, window_months, records=records)
+    open_applications = records.open
     current = open_applications[0]
     changing = (current is not None and current.kind is ApplicationKind.CHANGE
                 and current.status in OPEN_STATUSES and current.status is not ApplicationStatus.DRAFT)

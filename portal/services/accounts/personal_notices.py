@@ -8,7 +8,7 @@ application when nothing was stored for it. The renewal window is the one renewa
 ``certificate_standing`` is the certificate's 状态 the personal page shows (有效 / 即将到期 / 已过期 / 已注销),
 decided from the expiry date and today's date; the expiry reminder follows the same rule.
 
-``personal_applications`` reads, in one statement, what the personal page needs of the person's records: the latest
+``personal_records`` reads, in one statement, what the personal page needs of the person's records: the latest
 application (for this panel), the open ones (for the 功能目录) and the stored notices.
 """
 
@@ -40,8 +40,8 @@ MAX_STORED = 30
 
 
 @dataclass(frozen=True)
-class PersonalApplications:
-    """The person's records the personal page reads (``personal_applications``)."""
+class PersonalRecords:
+    """The person's records the personal page reads (``personal_records``)."""
 
     #: the newest application, whatever its state (the panel shows its current state)
     latest: Application | None
@@ -71,7 +71,7 @@ _RECORDS = (select(_APPLICATION, _NOTICE).join_from(_APPLICATION, _NOTICE, false
                       _NOTICE.created_at.desc(), _NOTICE.id.desc()))
 
 
-def personal_applications(person: Person) -> PersonalApplications:
+def personal_records(person: Person) -> PersonalRecords:
     """The person's latest application, their open ones and their stored notices, in one statement (two fewer
     than the panel's, the 功能目录's and the notices' own: issue 10)."""
     applications, notices = [], []
@@ -80,8 +80,8 @@ def personal_applications(person: Person) -> PersonalApplications:
             applications.append(application)
         if notice is not None:
             notices.append(notice)
-    return PersonalApplications(latest=applications[0] if applications else None,
-                                open=kinds.own_and_filed(applications), notices=notices)
+    return PersonalRecords(latest=applications[0] if applications else None,
+                           open=kinds.own_and_filed(applications), notices=notices)
 
 
 @dataclass(frozen=True)
@@ -181,11 +181,11 @@ def _application_notice(application: Application, stored: set[tuple[int | None, 
 
 
 def personal_notices(person: Person, today: date, window_months: int, *,
-                     applications: PersonalApplications | None = None) -> list[PersonalNotice]:
+                     records: PersonalRecords | None = None) -> list[PersonalNotice]:
     """Everything the 公告信息 panel shows for ``person`` on ``today``, current first: what must be done before
     anything else (a temporary password, an incomplete profile), the latest application's current state, the
     certificate's expiry, the other stored notices that still hold; then, marked ``superseded``, the stored notices
-    about states an application has left (newest first). (``applications``: ``personal_applications(person)`` when
+    about states an application has left (newest first). (``records``: ``personal_records(person)`` when
     the caller has it already.)"""
     notices: list[PersonalNotice] = []
     if person.must_change_password:
@@ -197,8 +197,8 @@ def personal_notices(person: Person, today: date, window_months: int, *,
                                       str(_l("您的注册类别或单位属性信息不全，请补全信息。")),
                                       link="applicant.complete_profile", link_text=str(_l("补全信息"))))
 
-    applications = applications or personal_applications(person)
-    latest, stored = applications.latest, applications.notices
+    records = records or personal_records(person)
+    latest, stored = records.latest, records.notices
     reasons = _reasons_of(stored)
     state, current, history, seen = None, [], [], set()
     for notice in stored:  # newest first
