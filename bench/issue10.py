@@ -14,7 +14,10 @@ audit rows). One after the other, each in its own process:
 5. ``bench/renewal_peak.py`` — 200 applicants renew at once (a scratch database ``<name>_peak``).
 
 Each script's own output is printed as it runs; the table at the end is Markdown (the README's Performance section is
-pasted from it), with the load average at the start and at the end. ``--skip`` leaves a part out (repeatable:
+pasted from it), with the load average and the machine's speed (``bench/machine.py``: a fixed piece of Python work,
+whose time moves only with the machine) at the start and at the end: on this machine class the same code has run up
+to 2.5 times slower on one day than on another, so the figures in milliseconds are read against it.
+``--skip`` leaves a part out (repeatable:
 pages, login, pdf, import, peak); a part left out is marked so in the table, never counted as met.
 """
 
@@ -171,11 +174,19 @@ def renewal_peak(url: str) -> dict:
     return {key: float(value) for key, value in re.findall(r"(\w+)=([\d.]+)", line)}
 
 
+def machine_speed() -> float:
+    """bench/machine.py's figure: CPU milliseconds of a fixed piece of Python work on CPU 0, now."""
+    output = subprocess.run([PYTHON, "bench/machine.py"], cwd=ROOT, capture_output=True, text=True,  # noqa: S603
+                            check=True).stdout
+    print(output, end="", flush=True)
+    return float(re.search(r"MACHINE ([\d.]+) ms", output).group(1))
+
+
 def verdict(met: bool) -> str:
     return "met" if met else "**not met**"
 
 
-def table(results: dict, load: tuple[float, float]) -> str:
+def table(results: dict, load: tuple[float, float], speed: tuple[float, float]) -> str:
     rows = ["| what | figure | goal | |", "|---|---|---|---|"]
     skipped = "| {what} | (not run) | {goal} | **not measured** |"
     found = results.get("pages")
@@ -234,7 +245,9 @@ def table(results: dict, load: tuple[float, float]) -> str:
                     f"{verdict(clean)} |")
     else:
         rows.append(skipped.format(what="200 applicants renew at once", goal="0 errors, 0 lost"))
-    rows.append(f"\nLoad average {load[0]:.2f} at the start, {load[1]:.2f} at the end; {os.cpu_count()} cores.")
+    rows.append(f"\nLoad average {load[0]:.2f} at the start, {load[1]:.2f} at the end; {os.cpu_count()} cores. "
+                f"Machine speed (bench/machine.py, lower is faster): {speed[0]:.0f} ms at the start, {speed[1]:.0f} ms "
+                f"at the end.")
     return "\n".join(rows)
 
 
@@ -245,7 +258,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="bench/pages.py --rounds (default 3)")
     parser.add_argument("--skip", action="append", default=[], choices=["pages", "login", "pdf", "import", "peak"])
     args = parser.parse_args()
-    started_load = os.getloadavg()[0]
+    started_load, started_speed = os.getloadavg()[0], machine_speed()
     results: dict = {}
     if "pages" not in args.skip:
         results["pages"] = pages(args.database_url, args)
@@ -257,7 +270,8 @@ def main() -> None:
         results["import"] = import_million(args.database_url)
     if "peak" not in args.skip:
         results["peak"] = renewal_peak(args.database_url)
-    print("\n" + table(results, (started_load, os.getloadavg()[0])))
+    ended_load, ended_speed = os.getloadavg()[0], machine_speed()
+    print("\n" + table(results, (started_load, ended_load), (started_speed, ended_speed)))
 
 
 if __name__ == "__main__":
