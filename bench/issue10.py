@@ -17,8 +17,8 @@ Each script's own output is printed as it runs; the table at the end is Markdown
 pasted from it), with the load average and the machine's speed (``bench/machine.py``: a fixed piece of Python work,
 whose time moves only with the machine) at the start and at the end: on this machine class the same code has run up
 to 2.5 times slower on one day than on another, so the figures in milliseconds are read against it.
-``--skip`` leaves a part out (repeatable:
-pages, login, pdf, import, peak); a part left out is marked so in the table, never counted as met.
+``--skip`` leaves a part out (repeatable: pages, login, pdf, import, peak); a part left out is marked so in the table,
+never counted as met.
 """
 
 from __future__ import annotations
