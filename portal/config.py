@@ -13,6 +13,8 @@ from datetime import timedelta
 from ipaddress import ip_network
 from pathlib import Path
 
+from .database import PortalCursor
+
 #: how to make a SECRET_KEY, quoted by the errors that ask for one
 KEY_RECIPE = 'python -c "import secrets; print(secrets.token_hex(32))"'
 #: values seen in examples and tests, never a production key
@@ -199,7 +201,8 @@ def load_config(app, config: type[Config] | dict | None) -> None:
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
-        connect_args = {"connect_timeout": app.config["DATABASE_CONNECT_TIMEOUT"], **options.get("connect_args", {})}
+        connect_args = {"connect_timeout": app.config["DATABASE_CONNECT_TIMEOUT"], "cursor_factory": PortalCursor,
+                        **options.get("connect_args", {})}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
 
 

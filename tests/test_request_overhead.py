@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+import sqlalchemy as sa
 from flask import request
 
 from portal.core import SessionCookies
@@ -160,3 +161,38 @@ def test_with_a_time_limit_every_page_signs_its_token_afresh(app, client, applic
         page = client.get("/applicant/").get_data(as_text=True)
         tokens.add(re.search(r'name="csrf_token" value="([^"]+)"', page).group(1))
     assert len(tokens) == 2 and not app.extensions.get("signed_csrf_tokens")
+
+
+def test_postgresql_results_are_described_by_name_and_type_as_psycopg_describes_them(app, db):
+    """portal.database.PortalCursor: plain tuples instead of psycopg's Column objects, with the same names and type
+    codes (a column without a name, a query without columns, a statement without rows); SQLite keeps its driver."""
+    if db.engine.dialect.name != "postgresql":
+        assert "connect_args" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        pytest.skip("the cursor is PostgreSQL's (SQLite's driver is not configured)")
+    import psycopg
+
+    from portal.database import PortalCursor
+
+    raw = db.engine.raw_connection()
+    try:
+        connection = raw.driver_connection
+        queries = ["SELECT 1 AS n, 'x'::text AS word, now() AS at, NULL::date, 2.5::numeric", "SELECT",
+                   "SELECT id, code, name FROM bodies WHERE false", "SET LOCAL statement_timeout = 0"]
+        for query in queries:
+            with connection.cursor() as ours, psycopg.Cursor(connection) as theirs:
+                assert type(ours) is PortalCursor
+                ours.execute(query)
+                theirs.execute(query)
+                if theirs.description is None:
+                    assert ours.description is None
+                    continue
+                assert [(column[0], column[1]) for column in ours.description] == [
+                    (column.name, column.type_code) for column in theirs.description]
+                assert all(len(column) == 7 and column[2:] == (None,) * 5 for column in ours.description)
+                assert ours.fetchall() == theirs.fetchall()
+    finally:
+        raw.rollback()
+        raw.close()
+    # and SQLAlchemy reads its results by those names
+    row = db.session.execute(sa.text("SELECT 1 AS n, 'x' AS word")).one()
+    assert (row.n, row.word) == (1, "x")
