@@ -15,6 +15,16 @@ from .base import TimestampMixin, UTCDateTime
 from .codes import enum_column
 from .workflow import OPEN_STATUSES, ApplicationStatus, status_in_sql
 
+#: ApplicationKind's labels, made once (not on every ``label``; issue 10)
+_APPLICATION_KIND_LABELS = {
+    "initial": _l("初始注册"),
+    "late_initial": _l("逾期初始注册"),
+    "renewal": _l("延续注册"),
+    "change": _l("变更注册"),
+    "reregistration": _l("重新注册"),
+    "cancellation": _l("注销注册"),
+}
+
 
 class ApplicationKind(enum.StrEnum):
     """申请类型. What each kind asks, checks and does is in ``portal.services.registration.kinds``."""
@@ -28,14 +38,7 @@ class ApplicationKind(enum.StrEnum):
 
     @property
     def label(self):
-        return {
-            "initial": _l("初始注册"),
-            "late_initial": _l("逾期初始注册"),
-            "renewal": _l("延续注册"),
-            "change": _l("变更注册"),
-            "reregistration": _l("重新注册"),
-            "cancellation": _l("注销注册"),
-        }[self.value]
+        return _APPLICATION_KIND_LABELS[self.value]
 
     @property
     def text(self) -> str:

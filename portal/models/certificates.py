@@ -13,6 +13,11 @@ from ..extensions import db
 from .base import TimestampMixin, UTCDateTime
 from .codes import Category, enum_column
 
+#: the labels of CertificateStatus and CertificateStanding, made once (not on every ``label``; issue 10)
+_CERTIFICATE_STATUS_LABELS = {"valid": _l("有效"), "expired": _l("已过期"), "revoked": _l("已注销")}
+_CERTIFICATE_STANDING_LABELS = {"valid": _l("有效"), "expiring": _l("即将到期"), "expired": _l("已过期"),
+                                "revoked": _l("已注销")}
+
 
 class CertificateStatus(enum.StrEnum):
     VALID = "valid"
@@ -21,7 +26,7 @@ class CertificateStatus(enum.StrEnum):
 
     @property
     def label(self):
-        return {"valid": _l("有效"), "expired": _l("已过期"), "revoked": _l("已注销")}[self.value]
+        return _CERTIFICATE_STATUS_LABELS[self.value]
 
 
 class CertificateStanding(enum.StrEnum):
@@ -37,8 +42,7 @@ class CertificateStanding(enum.StrEnum):
 
     @property
     def label(self):
-        return {"valid": _l("有效"), "expiring": _l("即将到期"), "expired": _l("已过期"),
-                "revoked": _l("已注销")}[self.value]
+        return _CERTIFICATE_STANDING_LABELS[self.value]
 
 
 class Certificate(TimestampMixin, db.Model):

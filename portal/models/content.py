@@ -26,13 +26,17 @@ class Announcement(TimestampMixin, db.Model):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+#: DocumentKind's labels, made once (not on every ``label``; issue 10)
+_DOCUMENT_KIND_LABELS = {"form": _l("注册表格"), "regulation": _l("相关制度")}
+
+
 class DocumentKind(enum.StrEnum):
     FORM = "form"
     REGULATION = "regulation"
 
     @property
     def label(self):
-        return {"form": _l("注册表格"), "regulation": _l("相关制度")}[self.value]
+        return _DOCUMENT_KIND_LABELS[self.value]
 
 
 class Document(TimestampMixin, db.Model):

@@ -13,6 +13,9 @@ from ..extensions import db
 from .base import TimestampMixin, UTCDateTime
 from .codes import enum_column
 
+#: CorrectionStatus's labels, made once (not on every ``label``; issue 10)
+_CORRECTION_STATUS_LABELS = {"pending": _l("待审核"), "applied": _l("已更正"), "refused": _l("不予更正")}
+
 
 class CorrectionStatus(enum.StrEnum):
     PENDING = "pending"
@@ -21,7 +24,7 @@ class CorrectionStatus(enum.StrEnum):
 
     @property
     def label(self):
-        return {"pending": _l("待审核"), "applied": _l("已更正"), "refused": _l("不予更正")}[self.value]
+        return _CORRECTION_STATUS_LABELS[self.value]
 
 
 class IdentityCorrection(TimestampMixin, db.Model):

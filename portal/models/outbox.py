@@ -19,6 +19,10 @@ from ..clock import utcnow
 from ..extensions import db
 from .base import UTCDateTime
 
+#: OutboxState's labels, made once (not on every ``label``; issue 10)
+_OUTBOX_STATE_LABELS = {"pending": _l("待发送"), "sending": _l("发送中"), "sent": _l("已发送"),
+                        "failed": _l("发送失败")}
+
 
 class OutboxState(enum.StrEnum):
     PENDING = "pending"  #: waiting to be sent (first try, or a retry after ``next_attempt_at``)
@@ -28,8 +32,7 @@ class OutboxState(enum.StrEnum):
 
     @property
     def label(self):
-        return {"pending": _l("待发送"), "sending": _l("发送中"), "sent": _l("已发送"), "failed": _l("发送失败")}[
-            self.value]
+        return _OUTBOX_STATE_LABELS[self.value]
 
 
 class OutboxMessage(db.Model):

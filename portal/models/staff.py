@@ -13,6 +13,9 @@ from ..extensions import db
 from .base import TimestampMixin, UTCDateTime
 from .codes import enum_column
 
+#: StaffRole's labels, made once (not on every ``label``; issue 10)
+_STAFF_ROLE_LABELS = {"reviewer": _l("注册机构审核人员"), "central": _l("注册管理中心")}
+
 
 class StaffRole(enum.StrEnum):
     REVIEWER = "reviewer"
@@ -20,7 +23,7 @@ class StaffRole(enum.StrEnum):
 
     @property
     def label(self):
-        return {"reviewer": _l("注册机构审核人员"), "central": _l("注册管理中心")}[self.value]
+        return _STAFF_ROLE_LABELS[self.value]
 
 
 class Staff(TimestampMixin, db.Model):

@@ -16,6 +16,19 @@ from dataclasses import dataclass, field, replace
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+#: ApplicationStatus's labels, made once (not on every ``label``; issue 10)
+_APPLICATION_STATUS_LABELS = {
+    "draft": _l("填写中"),
+    "submitted": _l("已上报"),
+    "returned": _l("退回修改"),
+    "initial_rejected": _l("初审不通过"),
+    "initial_passed": _l("初审通过"),
+    "approved": _l("准予注册"),
+    "refused": _l("不予注册"),
+    "withdrawn": _l("已撤回"),
+    "closed": _l("已终止"),
+}
+
 
 class ApplicationStatus(enum.StrEnum):
     DRAFT = "draft"
@@ -30,17 +43,7 @@ class ApplicationStatus(enum.StrEnum):
 
     @property
     def label(self):
-        return {
-            "draft": _l("填写中"),
-            "submitted": _l("已上报"),
-            "returned": _l("退回修改"),
-            "initial_rejected": _l("初审不通过"),
-            "initial_passed": _l("初审通过"),
-            "approved": _l("准予注册"),
-            "refused": _l("不予注册"),
-            "withdrawn": _l("已撤回"),
-            "closed": _l("已终止"),
-        }[self.value]
+        return _APPLICATION_STATUS_LABELS[self.value]
 
     @property
     def is_open(self) -> bool:
