@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from .clock import utcnow
 from .extensions import db, login_manager
+from .i18n import lazy_gettext as _l
 from .models import Person, Staff
 from .services.accounts.logins import was_taken_over
 from .services.accounts.sessions import SessionPolicy, ended_because, resume_session

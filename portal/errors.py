@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, render_template, request
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .i18n import lazy_gettext as _l
 from .services.errors import NotFound
 from .transaction import DATABASE_UNAVAILABLE, discard_changes
 

@@ -7,13 +7,13 @@ import re
 from datetime import timedelta
 
 from flask import current_app, session
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
 from .clock import utcnow
+from .i18n import lazy_gettext as _l
 from .services.infrastructure.challenges import consume_challenge
 from .validators import EmailError, MobileError, normalize_email, normalize_mobile
 

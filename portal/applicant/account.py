@@ -6,11 +6,11 @@ The gate in guards.py has already checked that a person is logged in and sent th
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 
 from .. import clock
 from ..clock import utcnow
+from ..i18n import lazy_gettext as _l
 from ..models import OPEN_STATUSES, ApplicationKind, ApplicationStatus
 from ..services.accounts import applicants as accounts
 from ..services.accounts.personal_notices import certificate_standing, personal_notices, personal_records

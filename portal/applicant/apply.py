@@ -8,9 +8,9 @@ not, 开始申请), and the steps only these kinds have — 资格信息, 变更
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request
-from flask_babel import gettext as _
 
 from ..clock import today
+from ..i18n import gettext as _
 from ..services.errors import DomainError
 from ..services.registration import kinds
 from ..services.registration import wizard as registration

@@ -14,13 +14,13 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from ..auth import clear_session_keeping_language
 from ..clock import utcnow
 from ..core import safe_next
 from ..extensions import limiter
+from ..i18n import lazy_gettext as _l
 from ..models import Person
 from ..services.accounts import applicants as accounts
 from ..services.accounts.logins import LoginPolicy, LoginRefused, check_password_login, log_out

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from limits.storage import storage_from_string
 from wtforms import StringField
@@ -16,6 +15,7 @@ from wtforms.validators import Length, Optional
 from ..clock import today, utcnow
 from ..extensions import limiter
 from ..forms import CaptchaField, PortalForm
+from ..i18n import lazy_gettext as _l
 from ..services import certificates
 from ..services.certificates.signing import SigningUnavailable
 from ..services.documents.pdf import PdfRenderError

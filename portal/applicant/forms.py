@@ -6,12 +6,12 @@ by portal.services.accounts.applicants; ``attach_error`` puts its message beside
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..forms import CaptchaField, EmailAddress, Mobile, PortalForm, select_choices
+from ..i18n import lazy_gettext as _l
 from ..models import Category, EmployerKind, IdType
 from ..services.accounts.applicants import HOLDER, PASSER
 from ..services.errors import DomainError

@@ -10,10 +10,10 @@
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..auth import login_prompt
+from ..i18n import lazy_gettext as _l
 
 #: Endpoints without login.
 OPEN_ENDPOINTS = frozenset({

@@ -4,12 +4,12 @@ with the routed body. As in ``renewal_forms``, the forms parse and bound the inp
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import PortalForm, select_choices
+from ..i18n import lazy_gettext as _l
 from ..models import Category
 from ..services.registration.kinds import HOLDER_REASONS
 from ..services.registration.wizard import CHANGE_TYPES, MAX_NOTE, MAX_REASON

@@ -9,13 +9,13 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..clock import utcnow
 from ..errors import render_error
 from ..extensions import db
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..models import Application, ApplicationMaterial
 from ..services import uploads
 from ..services.errors import DomainError, NotFound

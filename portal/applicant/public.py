@@ -8,7 +8,6 @@ import re
 from urllib.parse import quote
 
 from flask import abort, flash, render_template, request, send_file
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2 import TemplateNotFound
 from sqlalchemy import or_, select
@@ -16,6 +15,7 @@ from sqlalchemy import or_, select
 from ..errors import render_error
 from ..extensions import db
 from ..forms import has_control_characters
+from ..i18n import lazy_gettext as _l
 from ..models import Announcement, Body, BodyKind, Document, DocumentKind
 from ..reference import PROVINCES
 from ..services.documents.pdf import PdfRenderError, render_pdf

@@ -4,12 +4,12 @@ as messages beside the fields."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..forms import EmailAddress, Mobile, PortalForm, select_choices
+from ..i18n import lazy_gettext as _l
 from ..models import BodyKind, EmployerKind
 
 EDUCATION_LEVELS = ("博士研究生", "硕士研究生", "大学本科", "大学专科", "中等专科", "高中及以下")

@@ -5,9 +5,9 @@ partial), names the body's address for the paper route, and after 退回 shows t
 from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from ..clock import utcnow
+from ..i18n import gettext as _
 from ..models import ApplicationKind
 from ..services.documents.application_form import render_application_pdf
 from ..services.documents.pdf import PdfRenderError

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from flask import flash, redirect, request
-from flask_babel import gettext as _
 
 from ..clock import today
+from ..i18n import gettext as _
 from ..services.errors import DomainError
 from ..services.registration import wizard as registration
 from ..services.renewal import records

@@ -13,11 +13,11 @@ from functools import wraps
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from ..clock import today
+from ..i18n import gettext as _
 from ..models import Application, ApplicationKind, Person
 from ..services.errors import DomainError
 from ..services.registration import kinds

@@ -26,13 +26,13 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from ..auth import clear_session_keeping_language, idle_logout_message
 from ..clock import utcnow
 from ..core import safe_next
 from ..extensions import db, limiter
+from ..i18n import lazy_gettext as _l
 from ..models import Person
 from ..services.accounts.logins import log_out, take_over_session
 from ..services.accounts.sessions import SessionPolicy, keep_alive, remaining

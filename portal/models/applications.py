@@ -6,11 +6,11 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from .base import TimestampMixin, UTCDateTime
 from .codes import enum_column
 from .workflow import OPEN_STATUSES, ApplicationStatus, status_in_sql

@@ -9,7 +9,8 @@ from __future__ import annotations
 import enum
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+
+from ..i18n import lazy_gettext as _l
 
 
 class LabelledEnum(str, enum.Enum):  # noqa: UP042 - str() gives the label, unlike StrEnum

@@ -12,11 +12,11 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..clock import utcnow
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from .base import UTCDateTime
 
 #: OutboxState's labels, made once (not on every ``label``; issue 10)

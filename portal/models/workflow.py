@@ -14,7 +14,8 @@ import enum
 from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+
+from ..i18n import lazy_gettext as _l
 
 #: ApplicationStatus's labels, made once (not on every ``label``; issue 10)
 _APPLICATION_STATUS_LABELS = {

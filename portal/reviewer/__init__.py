@@ -4,7 +4,8 @@ registration bodies and the staff of the management center. ``init_console(app)`
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, request
-from flask_babel import lazy_gettext as _l
+
+from ..i18n import lazy_gettext as _l
 
 #: every endpoint of the console starts with "reviewer" (portal/auth.py sends those to the console login)
 ENDPOINTS = {

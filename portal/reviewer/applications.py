@@ -8,13 +8,13 @@ from urllib.parse import urlencode, urlsplit
 from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
 from flask_admin import expose
 from flask_admin.menu import MenuLink
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, lazyload, load_only
 
 from .. import clock
 from ..clock import utcnow
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..models import Application, ApplicationKind, ApplicationStatus, Body, Category, Person, Staff
 from ..models.workflow import TRANSITIONS_BY_NAME, Actor
 from ..services.infrastructure import workdays

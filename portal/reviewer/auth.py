@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_admin import BaseView, expose
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from ..auth import clear_session_keeping_language
 from ..clock import utcnow
 from ..core import safe_next
 from ..extensions import limiter
+from ..i18n import lazy_gettext as _l
 from ..services.accounts.logins import LoginPolicy, LoginRefused, log_out
 from ..services.accounts.staff_accounts import change_own_password, staff_login, staff_logout
 from ..services.errors import DomainError

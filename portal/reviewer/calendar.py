@@ -4,13 +4,13 @@ package is upgraded, or a correction. Every change is audit-logged and takes eff
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..extensions import db
 from ..forms import select_choices
+from ..i18n import lazy_gettext as _l
 from ..models import CalendarDay
 from ..services.infrastructure import workdays
 from .content import AuditedModelView

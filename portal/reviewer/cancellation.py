@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..clock import today, utcnow
 from ..forms import select_choices
+from ..i18n import lazy_gettext as _l
 from ..models import CertificateStatus, Person
 from ..services.registration.cancellation import NOTE_MAX_LENGTH, file_by_body, may_file
 from ..services.registration.kinds import BODY_GROUNDS, pending_filed_cancellation

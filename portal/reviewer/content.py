@@ -9,11 +9,11 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import format_datetime
-from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..models import Body, BodyKind, Category, Document, DocumentKind
 from ..services.infrastructure.audit import record
 from .filters import forget_body_choices

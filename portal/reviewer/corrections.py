@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import lazy_gettext as _l
 from werkzeug.utils import secure_filename
 
 from .. import clock
 from ..clock import utcnow
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..models import CorrectionStatus, IdentityCorrection, Person
 from ..services.corrections import (
     FIELD_LABELS,

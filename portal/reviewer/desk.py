@@ -8,7 +8,6 @@ from flask import Response, abort, request, stream_with_context, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.menu import MenuLink
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, HiddenField, SelectField, SelectMultipleField
@@ -16,6 +15,7 @@ from wtforms.validators import Optional, ValidationError
 
 from ..clock import today, utcnow
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..models import Application, ApplicationStatus, Body, BodyKind, ReturnChecklistItem
 from ..models.workflow import TRANSITIONS_BY_NAME
 from ..services.review import desk

@@ -12,10 +12,10 @@ from collections import OrderedDict
 
 from flask import current_app
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..models import ApplicationStatus, Body
 from ..services.review import deadlines
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -18,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 
 from ..forms import CaptchaField, select_choices
+from ..i18n import lazy_gettext as _l
 from ..models import IdType, StaffRole
 from ..services.corrections import GENDERS, MAX_FAX_PAGES, MAX_REASON
 from ..services.infrastructure.passwords import MAX_LENGTH as PASSWORD_MAX_LENGTH

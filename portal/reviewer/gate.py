@@ -20,12 +20,12 @@ from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
 from flask_admin.model.filters import BaseDateBetweenFilter
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select, union
 
 from ..auth import login_prompt
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..models import Staff
 from ..services.errors import DomainError
 from ..services.infrastructure.audit import record

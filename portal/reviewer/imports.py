@@ -17,7 +17,6 @@ from pathlib import Path
 
 from flask import Response, abort, current_app, flash, redirect, stream_with_context, url_for
 from flask_admin import expose
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from markupsafe import escape
@@ -25,6 +24,7 @@ from wtforms import HiddenField, SelectField
 from wtforms.validators import DataRequired, Regexp
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..models import Staff
 from ..services.data.imports import COLUMNS, ImportFailed, import_csv
 from ..transaction import rollback_only

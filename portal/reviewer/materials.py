@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import lazy_gettext as _l
 
 from ..clock import utcnow
+from ..i18n import lazy_gettext as _l
 from ..models import Application, ApplicationMaterial, ApplicationStatus
 from ..services.errors import DomainError
 from ..services.infrastructure.audit import record

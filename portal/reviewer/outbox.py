@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import format_datetime
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from ..clock import utcnow
+from ..i18n import lazy_gettext as _l
 from ..models import OutboxMessage, OutboxState
 from ..services.infrastructure.outbox import retry
 from .forms import RecordForm

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from flask import current_app, flash, make_response, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..clock import utcnow
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..models import Application, Category, IdentityCorrection, IdType, Person
 from ..services.accounts.logins import LoginPolicy
 from ..services.accounts.staff_accounts import lock_state, reset_applicant_password, unlock_applicant

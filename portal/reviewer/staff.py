@@ -6,13 +6,13 @@ from __future__ import annotations
 from flask import current_app, flash, make_response, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..clock import utcnow
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..models import AuditLog, Body, BodyKind, Staff, StaffRole
 from ..services.accounts.logins import LoginPolicy
 from ..services.accounts.staff import create_staff

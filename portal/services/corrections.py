@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..models import CorrectionStatus, IdentityCorrection, IdType, Person, Staff
 from ..validators import IdNumberError, birth_date_from_id, gender_from_id, mask_id_number, validate_id_number
 from .errors import DomainError, NotFound

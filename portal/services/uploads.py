@@ -15,9 +15,9 @@ import warnings
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ..i18n import lazy_gettext as _l
 from .errors import DomainError
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"

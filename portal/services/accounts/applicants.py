@@ -15,12 +15,12 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import Body, Category, EmployerKind, ExamRecord, IdType, PasswordResetToken, Person
 from ...validators import (
     IdNumberError,

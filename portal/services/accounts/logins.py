@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import format_datetime
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import AuditLog
 from ..errors import DomainError
 from ..infrastructure.audit import record

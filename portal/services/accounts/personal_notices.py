@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import format_date
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, false, or_, select
 from sqlalchemy.orm import aliased
 
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import OPEN_STATUSES, Application, ApplicationStatus, Certificate, CertificateStatus, Notice, Person
 from ...models.certificates import CertificateStanding
 from ..registration import kinds

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import Body, Staff, StaffRole
 from ...models.bodies import CENTRAL_BODY_CODE
 from ..errors import DomainError

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import Person, Staff
 from ..errors import DomainError, NotFound
 from ..infrastructure.audit import record

@@ -18,12 +18,12 @@ from datetime import date, datetime
 
 import segno
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ...clock import local_date
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import (
     Application,
     ApplicationKind,

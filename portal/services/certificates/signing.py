@@ -26,12 +26,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.fields import SigSeedSubFilter
 
 from ...clock import utcnow
+from ...i18n import lazy_gettext as _l
 from ..errors import DomainError
 
 #: what a development instance calls its throw-away authority

@@ -3,7 +3,7 @@ filter. A code missing here is shown as it is stored, so a new action never disa
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from ...i18n import lazy_gettext as _l
 
 ACTION_LABELS = {
     # applicants

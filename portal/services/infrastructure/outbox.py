@@ -391,7 +391,7 @@ def retry(message: OutboxMessage, staff) -> None:
     from .audit import record
 
     if message.state != P.FAILED.value:
-        from flask_babel import lazy_gettext as _l
+        from ...i18n import lazy_gettext as _l
 
         raise DomainError(_l("只有发送失败的邮件可以重试。"))
     message.state = P.PENDING.value

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from ...clock import local_date
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import Application, ApplicationKind, ApplicationStatus, CertificateStatus, Person, Staff
 from ..documents.snapshot import ApplicationSnapshot, BodyPart, CertificatePart, PersonPart
 from ..errors import DomainError

@@ -16,12 +16,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ...clock import local_date
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import (
     OPEN_STATUSES,
     Application,

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import (
     OPEN_STATUSES,
     Application,

@@ -31,11 +31,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import Application, ApplicationKind, ApplicationMaterial, ApplicationStatus, Person, Staff
 from .. import uploads
 from ..errors import DomainError, NotFound

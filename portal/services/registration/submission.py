@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
-
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import Application, ApplicationKind, Body, Person
 from ..documents.snapshot import (
     ApplicationSnapshot,

@@ -15,10 +15,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import Application, ApplicationKind, Body, BodyKind, Category, Person
 from ..errors import DomainError
 from ..infrastructure.dates import add_years

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
-
+from ...i18n import lazy_gettext as _l
 from ..errors import DomainError
 
 #: dates before this are typing mistakes

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import Application, Body, Employer, EmployerKind, Person
 from ..documents.snapshot import (
     ApplicationSnapshot,

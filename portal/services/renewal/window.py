@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
-
+from ...i18n import lazy_gettext as _l
 from ...models import (
     Certificate,
     CertificateStatus,

@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import (
     OPEN_STATUSES,
     Application,

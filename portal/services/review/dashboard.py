@@ -12,12 +12,12 @@ from collections import Counter, defaultdict
 from datetime import date, timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ... import clock
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import Application, ApplicationKind, ApplicationStatus, Body, Certificate, Staff
 from ..infrastructure import workdays
 from . import deadlines

@@ -28,12 +28,12 @@ import enum
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ... import clock
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import Application, ApplicationKind, ApplicationStatus, Certificate
 from ..infrastructure import workdays
 from ..infrastructure.workdays import WorkCalendar

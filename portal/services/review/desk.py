@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import Application, ApplicationStatus, ReturnChecklistItem, Staff
 from ...models.workflow import TRANSITIONS_BY_NAME
 from ..errors import DomainError, NotFound

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import Application, ApplicationStatus, CorrectionStatus, IdentityCorrection, Person, Staff
 from ..errors import DomainError, NotFound
 from ..infrastructure.audit import record

@@ -17,11 +17,11 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...clock import local_date
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import (
     Application,
     ApplicationEvent,
