@@ -14,9 +14,9 @@ class PortalCursor(psycopg.Cursor):
     then five None, as PEP 249 allows for the optional items.
 
     SQLAlchemy reads a result's description once per statement, and only the names and type codes. psycopg builds
-    a ``Column`` object per column instead, from five calls into libpq: ~5 µs a column on this machine class, 78
-    columns on the personal page, 5 % of its CPU (issue 10). Server-side cursors (``stream_results``) and
-    everything else are psycopg's own."""
+    a ``Column`` object per column instead, from five calls into libpq: 78 of them on the personal page, 2.5 % of its
+    CPU (``bench/cpu_ab.py``; issue 10). Server-side cursors (``stream_results``) and everything else are psycopg's
+    own."""
 
     @property
     def description(self) -> list[tuple] | None:

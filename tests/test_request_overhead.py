@@ -196,3 +196,29 @@ def test_postgresql_results_are_described_by_name_and_type_as_psycopg_describes_
     # and SQLAlchemy reads its results by those names
     row = db.session.execute(sa.text("SELECT 1 AS n, 'x' AS word")).one()
     assert (row.n, row.word) == (1, "x")
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_messages_translated_in_python_are_flask_babels(app, language):
+    """portal.i18n.gettext / lazy_gettext read the request's remembered catalogue: the same text as Flask-Babel's,
+    in the session's language, with variables, under force_locale and after it, and outside a request."""
+    import flask_babel
+    from flask import session
+
+    from portal import i18n
+
+    messages = [("延续注册", {}), ("您的执业证（编号 %(number)s）已注销。", {"number": "A<1>"}),
+                ("不在目录中的句子", {})]
+    with app.test_request_context("/"):
+        session["lang"] = language
+        for message, variables in messages:
+            expected = flask_babel.gettext(message, **variables)
+            assert i18n.gettext(message, **variables) == expected
+            assert str(i18n.lazy_gettext(message, **variables)) == expected
+        assert (i18n.gettext("延续注册") == "延续注册") is (language == "zh")
+        other = "zh" if language == "en" else "en"
+        with flask_babel.force_locale(other):
+            assert i18n.gettext("延续注册") == flask_babel.gettext("延续注册")
+            assert (i18n.gettext("延续注册") == "延续注册") is (other == "zh")
+        assert i18n.gettext("延续注册") == flask_babel.gettext("延续注册")
+    assert i18n.gettext("延续注册") == "延续注册"  # no app context: the message as written
