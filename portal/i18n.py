@@ -46,20 +46,28 @@ class PortalDomain(Domain):
         locale = getattr(state, "babel_locale", None)
         if locale is None:  # the locale not chosen yet
             return super().get_translations()
-        remembered = getattr(state, "portal_catalogue", None)
-        if remembered is not None and remembered[0] is locale and remembered[1] is self:
-            return remembered[2]
-        translations = super().get_translations()
-        state.portal_catalogue = (locale, self, translations)
+        translations = _remembered(state, self)
+        if translations is None:
+            translations = super().get_translations()
+            state.portal_catalogue = (locale, self, translations)
         return translations
+
+
+def _remembered(state, domain: Domain):
+    """The catalogue remembered on Flask-Babel's request ``state`` for ``domain``, if the state's locale is still
+    the one it was found for; else None."""
+    remembered = getattr(state, "portal_catalogue", None)
+    if remembered is None or remembered[0] is not getattr(state, "babel_locale", None) or remembered[1] is not domain:
+        return None
+    return remembered[2]
 
 
 def gettext(string: str, **variables) -> str:
     """``flask_babel.gettext``: the message in the request's language, formatted with ``variables``. Once the
-    request has looked up its catalogue (``PortalDomain``), the catalogue is read from the request's state directly;
-    Flask-Babel's own path looks up ``g`` three times and the domain and the catalogue again for every message
-    (~6 µs; the personal page translates 30 in Python: its kinds, states and reasons; issue 10). Otherwise, and
-    outside a request, Flask-Babel's."""
+    request has looked up its catalogue (``PortalDomain``), the catalogue is read from the request's state directly:
+    Flask-Babel's own path looks up ``g`` three times and the domain and the catalogue again for every message (~9 µs
+    a message instead of ~2; the personal page translates 30 in Python: its kinds, states and reasons; issue 10).
+    Otherwise, and outside a request, Flask-Babel's."""
     translations = _remembered_catalogue()
     if translations is None:
         return flask_babel.gettext(string, **variables)
@@ -73,19 +81,13 @@ def lazy_gettext(string: str, **variables) -> LazyString:
 
 
 def _remembered_catalogue():
-    """The catalogue ``PortalDomain.get_translations`` remembered for the app context's locale and domain, if the
-    locale and the domain are still the ones it was found for; else None."""
+    """The catalogue ``PortalDomain.get_translations`` remembered for the app context's domain and locale, if still
+    current; else None."""
     context = _cv_app.get(None)
     if context is None:
         return None
     state = context.g.__dict__.get("_flask_babel")
-    remembered = getattr(state, "portal_catalogue", None)
-    if remembered is None:
-        return None
-    locale, domain, translations = remembered
-    if locale is not getattr(state, "babel_locale", None) or domain is not getattr(state, "babel_domain", None):
-        return None
-    return translations
+    return _remembered(state, getattr(state, "babel_domain", None))
 
 
 #: each catalogue's template ``gettext``, made once (the catalogues live as long as the process)
