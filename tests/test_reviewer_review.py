@@ -278,3 +278,27 @@ def test_a_decision_that_rolls_back_leaves_no_mail(client, db):
     assert response.status_code in (200, 302)
     assert reload(db, w.application_a).status is S.SUBMITTED
     assert db.session.scalar(select(OutboxMessage)) is None
+
+
+def test_search_finds_the_matching_ids_first_and_joins_nothing(app, db):
+    """The search condition of a list is a set of ids found through each column's prefix index — a related
+    record's column through that record's ids — never a join: over 200,000 applications a join to the people
+    named 王伟 let PostgreSQL scan every application when it guessed 10,000 of them (479 in fact). On PostgreSQL
+    the ids are an array computed first (``= ANY(array(…))``), which the planner looks up by index whatever it
+    guesses; SQLite takes ``IN (SELECT …)``."""
+    view = next(view for view in app.extensions["reviewer_console"]._views
+                if view.endpoint == "reviewer_applications")
+    condition = view._prefix_matches("王伟%")
+    sql = str(condition.compile(dialect=db.engine.dialect))
+    assert "JOIN" not in sql
+    if db.engine.dialect.name == "postgresql":
+        assert sql.startswith("applications.id = ANY (array((SELECT")
+        assert "applications.person_id = ANY (array((SELECT people.id" in sql
+    else:
+        assert sql.startswith("applications.id IN (SELECT") and "applications.person_id IN (SELECT people.id" in sql
+    person = make_person(name="王伟", body_code="210000")
+    application = make_application(person)
+    make_application(make_person(name="王建国", body_code="210000"))
+    db.session.commit()
+    found = db.session.scalars(select(Application.id).where(condition)).all()
+    assert found == [application.id]
