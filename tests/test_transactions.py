@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from flask import jsonify
+from sqlalchemy.orm import Session
 
 from portal.extensions import db as _db
 from portal.models import Body, Person
@@ -60,6 +61,11 @@ def views(app):
         _db.session.execute(sa.select(renamed.c.id)).all()
         return jsonify(in_transaction=_in_transaction()), 500 if request.args.get("fail") else 200
 
+    def touch(person_id: int):
+        _db.session.get(Person, person_id).name += "（改）"  # pending, not flushed: the commit flushes it
+        return jsonify(in_transaction=_in_transaction())
+
+    app.add_url_rule("/_test/touch/<int:person_id>", "test_touch", touch)
     app.add_url_rule("/_test/stream", "test_stream", stream)
     app.add_url_rule("/_test/cte/<int:person_id>", "test_cte", rename_in_a_cte)
     app.add_url_rule("/_test/rename/<int:person_id>", "test_rename", rename, methods=["GET", "POST"])
@@ -77,6 +83,29 @@ def test_a_get_that_only_reads_begins_no_transaction(views, client, db):
     person = make_person(name="李读")
     db.session.commit()
     assert client.get(f"/_test/read/{person.id}").get_json() == {"name": "李读", "in_transaction": False}
+
+
+def test_a_request_that_wrote_nothing_commits_nothing_and_one_with_a_pending_change_commits_it(views, client, db):
+    """The end of a request commits only when there is something to commit (``wrote_nothing``): committing a
+    session that only read expired every object it had read, for nothing."""
+    person = make_person(name="李静")
+    db.session.commit()
+    commits = []
+
+    def committed(session):
+        commits.append(session)
+
+    sa.event.listen(Session, "after_commit", committed)
+    try:
+        client.get(f"/_test/read/{person.id}")
+        assert commits == []
+        assert client.get(f"/_test/touch/{person.id}").get_json() == {"in_transaction": False}
+        assert len(commits) == 1
+        client.get(f"/_test/rename/{person.id}")  # flushed during the request: its transaction is committed
+        assert len(commits) == 2
+    finally:
+        sa.event.remove(Session, "after_commit", committed)
+    assert _name(db, person.id) == "李静（改）（改）"
 
 
 def test_a_get_that_streams_rows_reads_them_in_a_transaction(views, client, db):
