@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import format_date
 from sqlalchemy import bindparam, false, or_, select
 from sqlalchemy.orm import aliased
 
@@ -119,7 +118,7 @@ def certificate_notice(person: Person, today: date, window_months: int) -> Perso
     certificate = person.current_certificate
     if certificate is None:
         return None
-    until = format_date(certificate.valid_until, "yyyy-MM-dd")
+    until = certificate.valid_until.isoformat()  # yyyy-MM-dd in every language
     standing = certificate_standing(certificate, today, window_months)
     if standing is CertificateStanding.REVOKED:
         return PersonalNotice("certificate_revoked", "error",
@@ -135,7 +134,7 @@ def certificate_notice(person: Person, today: date, window_months: int) -> Perso
                               str(_l("您的执业证（编号 %(number)s）有效期至 %(date)s。"
                                      "延续注册须在有效期满前%(months)d个月内申请，将于 %(opens)s 开放。",
                                      number=certificate.number, date=until,
-                                     months=window_months, opens=format_date(opens, "yyyy-MM-dd"))))
+                                     months=window_months, opens=opens.isoformat())))
     days = (certificate.valid_until - today).days
     return PersonalNotice("renewal_open", "warning",
                           str(_l("您的执业证（编号 %(number)s）将于 %(date)s 到期（还剩%(days)d天），"
