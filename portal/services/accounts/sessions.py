@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 #: last_seen_at is written at most this often, not on every request (less for a timeout of a few minutes)
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -25,13 +26,19 @@ class SessionPolicy:
 
     @classmethod
     def from_config(cls, config) -> SessionPolicy:
-        timeout = timedelta(minutes=config["IDLE_TIMEOUT_MINUTES"])
-        warning = timedelta(minutes=config.get("IDLE_WARNING_MINUTES", 5))
-        return cls(idle_timeout=timeout, warning=min(warning, timeout / 2))
+        """The policy of the settings ``IDLE_TIMEOUT_MINUTES`` and ``IDLE_WARNING_MINUTES``, made once per pair of
+        values (a logged-in page asks three times)."""
+        return _policy(config["IDLE_TIMEOUT_MINUTES"], config.get("IDLE_WARNING_MINUTES", 5))
 
     @property
     def touch_interval(self) -> timedelta:
         return min(TOUCH_INTERVAL, self.idle_timeout / 10)
+
+
+@lru_cache(maxsize=16)
+def _policy(timeout_minutes: float, warning_minutes: float) -> SessionPolicy:
+    timeout = timedelta(minutes=timeout_minutes)
+    return SessionPolicy(idle_timeout=timeout, warning=min(timedelta(minutes=warning_minutes), timeout / 2))
 
 
 def token_fingerprint(token: str) -> str:
