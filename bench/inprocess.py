@@ -35,7 +35,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--repeat", type=int, default=30)
-    parser.add_argument("--only", action="append", default=[], help="pages whose path starts with this (repeatable)")
+    parser.add_argument("--only", action="append", default=[],
+                        help="pages whose path starts with this, or is this when it ends with $ (repeatable)")
     parser.add_argument("--profile", help="write a cProfile of the selected pages' timed requests to this file")
     parser.add_argument("--profile-cpu", action="store_true",
                         help="profile CPU time (time.process_time) instead of wall time: waiting for SQL then counts "
@@ -68,7 +69,10 @@ def main() -> None:
 
     plan = [(path, None) for path in ANONYMOUS] + [(path, "applicant") for path in APPLICANT] + CONSOLE + EXTRA
     if args.only:
-        plan = [(path, who) for path, who in plan if any(path.startswith(prefix) for prefix in args.only)]
+        def selected(path: str) -> bool:
+            return any(path == prefix[:-1] if prefix.endswith("$") else path.startswith(prefix) for prefix in args.only)
+
+        plan = [(path, who) for path, who in plan if selected(path)]
         if not any(path == "/healthz" for path, _who in plan):
             plan.insert(0, ("/healthz", None))
     profiler = None
