@@ -82,11 +82,13 @@ def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401 - registers the tables with the metadata
     from .auth import init_login
     from .extensions import babel, csrf, db, limiter, migrate
+    from .forms import use_fast_html_params
     from .i18n import numeric_date_filters, select_locale, template_gettext, translation_directories
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    use_fast_html_params()
     limiter.init_app(app)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = translation_directories(app)
     babel.init_app(app, locale_selector=select_locale)
