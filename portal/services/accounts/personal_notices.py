@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, false, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defer
 
 from ...extensions import db
 from ...i18n import lazy_gettext as _l
@@ -62,10 +62,12 @@ _STORED_NOTICES = (select(Notice).where(Notice.person_id == bindparam("person"))
                    .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(MAX_STORED))
 #: Both in one statement, side by side: a full join on false gives each application a row without a notice and
 #: each notice a row without an application (each statement costs the worker ~0.3 ms of CPU, whatever it reads;
-#: issue 10). Each side is ordered as its own query orders it.
+#: issue 10). Each side is ordered as its own query orders it. The page never reads an application's snapshot (the
+#: whole submitted form, kilobytes of JSON); its draft tells 继续办理 which step to open.
 _APPLICATION = aliased(Application, _LATEST_AND_OPEN.subquery("application"))
 _NOTICE = aliased(Notice, _STORED_NOTICES.subquery("notice"))
 _RECORDS = (select(_APPLICATION, _NOTICE).join_from(_APPLICATION, _NOTICE, false(), full=True)
+            .options(defer(_APPLICATION.snapshot))
             .order_by(_APPLICATION.created_at.desc(), _APPLICATION.id.desc(),
                       _NOTICE.created_at.desc(), _NOTICE.id.desc()))
 
