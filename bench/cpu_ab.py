@@ -2,15 +2,16 @@
 do not decide.
 
     .venv/bin/python bench/cpu_ab.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/portal_bench \\
-        --compare /tmp/old [--path /applicant/] [--seconds 20] [--pairs 3]
+        --compare /tmp/old [--path /applicant/] [--as applicant] [--seconds 20] [--pairs 3]
 
-Each checkout serves the page in a process of its own through the app's WSGI interface (no HTTP server), as the
-benchmark's applicant (``bench/pages.py``'s session) or, with ``--anonymous``, as a visitor. The two processes run
-at the same time, pinned to the same core, for ``--seconds``; each counts its own CPU time (``time.process_time``)
-per request. On this machine the speed of the same loop moves by ±30 % from one minute to the next, far more than
-most changes: two processes sharing a core at once see the same swings, so their ratio holds when separate runs do
-not. ``--compare`` is another checkout (``git worktree add /tmp/old <commit>``, with its translations compiled:
-``pybabel compile -d`` in each ``portal/translations/*``). Prints each pair and the ratio this/other.
+Each checkout serves the page in a process of its own through the app's WSGI interface (no HTTP server), as one of
+``bench/pages.py``'s accounts (``--as``: the applicant, the reviewer, central staff) or as a visitor. The two
+processes run at the same time, pinned to the same core, for ``--seconds``; each counts its own CPU time
+(``time.process_time``) per request. On this machine the speed of the same loop moves by ±30 % from one minute to the
+next, far more than most changes: two processes sharing a core at once see the same swings, so their ratio holds when
+separate runs do not. ``--compare`` is another checkout (``git worktree add /tmp/old <commit>``, with its
+translations compiled: ``pybabel compile -d`` in each ``portal/translations/*``). Prints each pair and the ratio
+this/other.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: what each process runs: the app of the checkout it was started in, the benchmark's applicant (or a visitor),
-#: one page
+#: what each process runs: the app of the checkout it was started in, one of the benchmark's accounts (or a
+#: visitor), one page
 LOOP = """
 import os, sys, time
 sys.path.insert(0, os.environ["PORTAL_TREE"])
@@ -40,8 +41,8 @@ from portal import create_app
 app = create_app()
 path = os.environ["BENCH_PATH"]
 base = {"HTTP_HOST": "127.0.0.1", "REMOTE_ADDR": "127.0.0.1"}
-if not os.environ.get("BENCH_ANONYMOUS"):
-    base["HTTP_COOKIE"] = "session=" + cookies["applicant"]
+if os.environ["BENCH_AS"] != "anonymous":
+    base["HTTP_COOKIE"] = "session=" + cookies[os.environ["BENCH_AS"]]
 environ = EnvironBuilder(path=path, environ_base=base).get_environ()
 def request():
     status = []
@@ -62,7 +63,7 @@ print(f"RESULT {count} {(time.process_time() - started) / count * 1000:.4f}", fl
 
 def start(tree: Path, args) -> subprocess.Popen:
     env = dict(os.environ, PORTAL_TREE=str(tree), PYTHONPATH=str(tree), BENCH_DATABASE_URL=args.database_url,
-               BENCH_PATH=args.path, BENCH_SECONDS=str(args.seconds), BENCH_ANONYMOUS="1" if args.anonymous else "")
+               BENCH_PATH=args.path, BENCH_SECONDS=str(args.seconds), BENCH_AS=args.who)
     return subprocess.Popen(["taskset", "-c", str(args.cpu), sys.executable, "-c", LOOP], cwd=tree, env=env,  # noqa: S603
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
@@ -72,7 +73,9 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--compare", type=Path, required=True, help="the other checkout")
     parser.add_argument("--path", default="/applicant/")
-    parser.add_argument("--anonymous", action="store_true", help="request the page as a visitor (no session cookie)")
+    parser.add_argument("--as", dest="who", default="applicant",
+                        choices=["applicant", "bench_reviewer", "bench_central", "anonymous"],
+                        help="whose session requests the page (bench/pages.py's accounts), or a visitor's")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--cpu", type=int, default=0, help="the core both processes run on")
