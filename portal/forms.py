@@ -1,5 +1,6 @@
-"""Form pieces shared by both sides: the base form that refuses control characters, the captcha field (验证码),
-the 手机号码 / 电子邮箱 validators, and a faster rendering of the fields' HTML attributes (``html_params``)."""
+"""Form pieces shared by both sides: the base forms (``SiteForm``; ``PortalForm``, which also refuses control
+characters), the captcha field (验证码), the 手机号码 / 电子邮箱 validators, and a faster rendering of the fields'
+HTML attributes (``html_params``)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,20 @@ class NoControlCharacters:
             raise StopValidation(CONTROL_CHARACTERS_MESSAGE)
 
 
-class PortalForm(FlaskForm):
+class SiteForm(FlaskForm):
+    """The base of every form of the portal, on both sides: Flask-WTF's form (CSRF token, the request's data), with
+    WTForms' own messages (``Not a valid choice.`` …) in the request's language read once per language (Flask-WTF
+    reads and parses that catalogue file again in every request that builds a form: 7 % of the home page's CPU;
+    issue 10)."""
+
+    class Meta:
+        def get_translations(self, form):
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return wtforms_catalogue(str(get_locale()))
+
+
+class PortalForm(SiteForm):
     """The base of the applicant side's forms: every field refuses control characters (``NoControlCharacters``),
     so none is ever stored. Fields name their validators by keyword, as all of ours do."""
 
@@ -55,14 +69,6 @@ class PortalForm(FlaskForm):
         def bind_field(self, form, unbound_field, options):
             validators = [NoControlCharacters(), *(unbound_field.kwargs.get("validators") or ())]
             return super().bind_field(form, unbound_field, {**options, "validators": validators})
-
-        def get_translations(self, form):
-            """WTForms' own messages in the request's language, as Flask-WTF gives them (``WTF_I18N_ENABLED``),
-            read once per language: Flask-WTF reads and parses the catalogue file again in every request that
-            builds a form (7 % of the home page's CPU; issue 10)."""
-            if not current_app.config.get("WTF_I18N_ENABLED", True):
-                return super().get_translations(form)
-            return wtforms_catalogue(str(get_locale()))
 
 
 @lru_cache(maxsize=8)

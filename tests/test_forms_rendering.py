@@ -74,15 +74,36 @@ class ChoiceForm(forms.PortalForm):
     choice = SelectField("类别", choices=[SelectChoice("a", "A")])
 
 
+class ConsoleChoiceForm(forms.SiteForm):
+    choice = SelectField("类别", choices=[SelectChoice("a", "A")])
+
+
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_wtforms_own_messages_are_flask_wtfs_in_the_requests_language_read_once(app, language):
     forms.wtforms_catalogue.cache_clear()
     for _request in range(3):
-        with app.test_request_context("/", method="POST", data={"choice": "zzz"}):
-            session["lang"] = language
-            form = ChoiceForm(meta={"csrf": False})
-            assert not form.validate()
-            expected = flask_wtf_translations.gettext("Not a valid choice.")
-            assert form.choice.errors == [expected]
-            assert (expected == "Not a valid choice.") is (language == "en")
+        for form_class in (ChoiceForm, ConsoleChoiceForm):
+            with app.test_request_context("/", method="POST", data={"choice": "zzz"}):
+                session["lang"] = language
+                form = form_class(meta={"csrf": False})
+                assert not form.validate()
+                expected = flask_wtf_translations.gettext("Not a valid choice.")
+                assert form.choice.errors == [expected]
+                assert (expected == "Not a valid choice.") is (language == "en")
     assert forms.wtforms_catalogue.cache_info().misses == 1
+
+
+def test_every_form_of_the_portal_is_a_site_form(app):
+    """Both sides' forms read WTForms' messages the same way (``SiteForm``); the console's model forms are
+    Flask-Admin's."""
+    from flask_wtf import FlaskForm
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    ours = [cls for cls in subclasses(FlaskForm) if cls.__module__.startswith("portal.")]
+    assert len(ours) > 20
+    assert all(issubclass(cls, forms.SiteForm) for cls in ours), [cls for cls in ours
+                                                                   if not issubclass(cls, forms.SiteForm)]

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..clock import today, utcnow
-from ..forms import select_choices
+from ..forms import SiteForm, select_choices
 from ..i18n import lazy_gettext as _l
 from ..models import CertificateStatus, Person
 from ..services.registration.cancellation import NOTE_MAX_LENGTH, file_by_body, may_file
@@ -29,7 +28,7 @@ def _grounds():
     return select_choices(BODY_GROUNDS.items(), str(_l("请选择")))
 
 
-class CancellationForm(FlaskForm):
+class CancellationForm(SiteForm):
     """The ground (a code of ``BODY_GROUNDS``) and the note; ``confirmed`` from the confirmation page. The person
     is named by the URL (``?id=``), for the form, the confirmation and the filing alike."""
 

@@ -8,13 +8,13 @@ from flask import Response, abort, request, stream_with_context, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.menu import MenuLink
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, HiddenField, SelectField, SelectMultipleField
 from wtforms.validators import Optional, ValidationError
 
 from ..clock import today, utcnow
 from ..extensions import db
+from ..forms import SiteForm
 from ..i18n import lazy_gettext as _l
 from ..models import Application, ApplicationStatus, Body, BodyKind, ReturnChecklistItem
 from ..models.workflow import TRANSITIONS_BY_NAME
@@ -71,14 +71,14 @@ class MineLink(MenuLink):
         return current_staff() is not None
 
 
-class BulkForm(FlaskForm):
+class BulkForm(SiteForm):
     """The selected applications (ids), the decision, and ``confirmed`` from the confirmation page."""
 
     ids = SelectMultipleField(choices=[], validate_choice=False, coerce=str)
     confirmed = HiddenField()
 
 
-class SummaryForm(FlaskForm):
+class SummaryForm(SiteForm):
     """申请注册人员汇总表: body (central staff choose), date range, format."""
 
     class Meta:

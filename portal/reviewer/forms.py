@@ -1,8 +1,7 @@
-"""Forms of the console (all Flask-WTF forms: the app-wide CSRF protection covers them)."""
+"""Forms of the console (all Flask-WTF forms, ``SiteForm``: the app-wide CSRF protection covers them)."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     DateField,
@@ -16,20 +15,20 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 
-from ..forms import CaptchaField, select_choices
+from ..forms import CaptchaField, SiteForm, select_choices
 from ..i18n import lazy_gettext as _l
 from ..models import IdType, StaffRole
 from ..services.corrections import GENDERS, MAX_FAX_PAGES, MAX_REASON
 from ..services.infrastructure.passwords import MAX_LENGTH as PASSWORD_MAX_LENGTH
 
 
-class StaffLoginForm(FlaskForm):
+class StaffLoginForm(SiteForm):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名。")), Length(max=50)])
     password = PasswordField(_l("密码"), validators=[DataRequired(_l("请输入密码。")), Length(max=128)])
     captcha = CaptchaField()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(SiteForm):
     current = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请输入当前密码。"))])
     new = PasswordField(_l("新密码"), validators=[DataRequired(_l("请输入新密码。")), Length(max=PASSWORD_MAX_LENGTH)],
                         description=_l("至少8位，可以是由几个词组成的长短语（最多128位）；不能使用常见或容易猜到的密码，"
@@ -38,7 +37,7 @@ class ChangePasswordForm(FlaskForm):
                                                        EqualTo("new", _l("两次输入的新密码不一致。"))])
 
 
-class RecordForm(FlaskForm):
+class RecordForm(SiteForm):
     """A button that acts on one record (解锁, 重置密码, 予以更正): the record's id and the CSRF token."""
 
     id = HiddenField(validators=[DataRequired()])
@@ -76,7 +75,7 @@ def _id_type_choices():
     return select_choices(IdType.choices())
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(SiteForm):
     """证件信息更正: the values on the applicant's documents (pre-filled with the record), the reason and the fax."""
 
     name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")), Length(max=50)])
@@ -95,7 +94,7 @@ class CorrectionForm(FlaskForm):
     scan = FileField(_l("传真扫描件（可选）"), description=_l("PDF、PNG 或 JPEG 文件。"))
 
 
-class StaffCreateForm(FlaskForm):
+class StaffCreateForm(SiteForm):
     """A new console account (central staff only); the password is hashed by the service, never stored as typed."""
 
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名。")), Length(max=50)])

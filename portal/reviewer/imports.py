@@ -17,13 +17,13 @@ from pathlib import Path
 
 from flask import Response, abort, current_app, flash, redirect, stream_with_context, url_for
 from flask_admin import expose
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from markupsafe import escape
 from wtforms import HiddenField, SelectField
 from wtforms.validators import DataRequired, Regexp
 
 from ..extensions import db
+from ..forms import SiteForm
 from ..i18n import lazy_gettext as _l
 from ..models import Staff
 from ..services.data.imports import COLUMNS, ImportFailed, import_csv
@@ -37,12 +37,12 @@ MAX_ERRORS_SHOWN = 200
 _MARK = "<!--progress-->"
 
 
-class UploadForm(FlaskForm):
+class UploadForm(SiteForm):
     kind = SelectField(_l("导入内容"), choices=select_choices((kind, label) for kind, label in KINDS.items()))
     file = FileField(_l("CSV 文件"), description=_l("UTF-8 编码（可带 BOM），第一行为列名。"))
 
 
-class RunForm(FlaskForm):
+class RunForm(SiteForm):
     kind = HiddenField(validators=[DataRequired()])
     token = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
 
