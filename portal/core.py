@@ -257,6 +257,20 @@ class SessionCookies(SecureCookieSessionInterface):
             return self.session_class()
         return super().open_session(app, request)
 
+    def save_session(self, app: Flask, session, response) -> None:
+        """As Flask's. A session that is and stays empty (a probe, a visitor's page that wrote nothing in it) has
+        no cookie to set or delete: it only gets ``Vary: Cookie`` when it was read, written straight into a
+        response without a Vary header yet (Flask first looks up its seven cookie settings and werkzeug parses and
+        rebuilds the header as a set: ~10 % of a /healthz)."""
+        if not session and not session.modified:
+            if session.accessed:
+                if "Vary" in response.headers:
+                    response.vary.add("Cookie")
+                else:
+                    response.headers["Vary"] = "Cookie"
+            return
+        super().save_session(app, session, response)
+
     def get_signing_serializer(self, app: Flask):
         keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
         serializer = self._serializers.get(keys)

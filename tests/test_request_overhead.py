@@ -78,6 +78,53 @@ def test_a_request_without_cookies_gets_an_empty_session_and_no_cookie(client):
         assert dict(session) == {} and not session.modified
 
 
+def _session_routes(app) -> None:
+    from flask import session
+
+    def read():
+        return ("x", 200, {"Vary": request.args["vary"]}) if request.args.get("vary") else str(session.get("n"))
+
+    def write():
+        session["n"] = 1
+        return "written"
+
+    def clear():
+        session.clear()
+        return "cleared"
+
+    app.add_url_rule("/_read", "read_session", read)
+    app.add_url_rule("/_write", "write_session", write)
+    app.add_url_rule("/_clear", "clear_session", clear)
+
+
+#: (path, whether the browser has a session cookie first)
+SESSION_CASES = [("/healthz", False), ("/_read", False), ("/_read?vary=Accept-Encoding", False),
+                 ("/_read?vary=Cookie", False), ("/_read?vary=Accept-Encoding", True), ("/_write", False),
+                 ("/_write", True), ("/_clear", True), ("/_clear", False), ("/", False)]
+
+
+@pytest.mark.parametrize(("path", "with_cookie"), SESSION_CASES)
+def test_session_cookies_and_vary_are_flasks(app, path, with_cookie):
+    """The portal's session interface writes the Vary header and the cookie as Flask's own does, with or without a
+    session cookie, for a session read, written, cleared or untouched."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    _session_routes(app)
+    answers = []
+    for interface in (app.session_interface, SecureCookieSessionInterface()):
+        app.session_interface = interface
+        browser = app.test_client()
+        if with_cookie:
+            browser.get("/_write")
+        response = browser.get(path)
+        cookies = [(header.split("=")[0], sorted(part.split("=")[0].strip() for part in header.split(";")[1:]))
+                   for header in response.headers.getlist("Set-Cookie")]  # each cookie's name and attributes
+        answers.append((response.status_code, response.headers.getlist("Vary"), cookies,
+                        "Expires=Thu, 01 Jan 1970" in response.headers.get("Set-Cookie", "")))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 200
+
+
 def test_templates_translate_format_and_escape_as_jinja_does(app):
     from flask import render_template_string, session
 
