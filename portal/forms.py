@@ -51,8 +51,8 @@ class NoControlCharacters:
 class SiteForm(FlaskForm):
     """The base of every form of the portal, on both sides: Flask-WTF's form (CSRF token, the request's data), with
     WTForms' own messages (``Not a valid choice.`` …) in the request's language read once per language (Flask-WTF
-    reads and parses that catalogue file again in every request that builds a form: 7 % of the home page's CPU;
-    issue 10)."""
+    reads and parses that catalogue file again in every request that builds a form: ~12 % of the home page's CPU,
+    ``bench/cpu_ab.py``; issue 10)."""
 
     class Meta:
         def get_translations(self, form):
@@ -145,8 +145,8 @@ def html_params(**kwargs) -> Markup:
     """WTForms' ``html_params``, with the same output for the same arguments: the attributes sorted by name,
     ``class_`` / ``for_`` without the underscore, ``data_`` and ``aria_`` names hyphenated, True as a bare name,
     False left out, every name and value escaped. WTForms formats each attribute with ``Markup.format``, a
-    pure-Python string formatter that was a fifth of the home page's CPU (its login form's fields and options; every
-    form page pays it; issue 10)."""
+    pure-Python string formatter that was ~10 % of the home page's CPU (its login form's fields and options,
+    ``bench/cpu_ab.py``; every form page pays it; issue 10)."""
     params = []
     for key, value in sorted(kwargs.items()):
         key = escape(wtforms.widgets.core.clean_key(key))
