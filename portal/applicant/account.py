@@ -5,6 +5,8 @@ The gate in guards.py has already checked that a person is logged in and sent th
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 
@@ -41,7 +43,7 @@ def home():
                            notices=notices, offers=catalogue_offers(person, open_applications), changing=changing)
 
 
-def catalogue_offers(person, open_applications) -> list[dict]:
+def catalogue_offers(person, open_applications) -> list[Offer]:
     """功能目录: each kind with what the person can do about it now — 继续办理 the open application, start one
     (its entry page), or why not (shown when asked). ``open_applications``: ``kinds.open_applications_of(person)``,
     the person's own and a body's filed 注销."""
@@ -50,10 +52,23 @@ def catalogue_offers(person, open_applications) -> list[dict]:
     for eligibility in kinds.catalogue(person, clock.today(), life_rules(), open_applications=open_applications):
         spec = kinds.SPECS[eligibility.kind]
         resuming = current is not None and same_kind(current.kind, eligibility.kind)
-        offers.append({"kind": eligibility.kind, "label": eligibility.kind.label, "summary": spec.summary,
-                       "ok": eligibility.ok, "reason": eligibility.reason, "resuming": resuming,
-                       "url": resume_url(current) if resuming else index_url(eligibility.kind)})
+        url = resume_url(current) if resuming else index_url(eligibility.kind)
+        offers.append(Offer(eligibility.kind, eligibility.kind.label, spec.summary, eligibility.ok,
+                            eligibility.reason, resuming, url))
     return offers
+
+
+class Offer(NamedTuple):
+    """One kind in the 功能目录. (A tuple, not a dict: Jinja reads ``o.label`` as an attribute first, and a dict's
+    failed attribute lookup raised and caught an exception for each of the page's ~40 reads.)"""
+
+    kind: ApplicationKind
+    label: object  # a lazy translation
+    summary: object
+    ok: bool
+    reason: str | None
+    resuming: bool
+    url: str
 
 
 @bp.route("/change-password", methods=["GET", "POST"])
