@@ -218,7 +218,8 @@ def test_with_a_time_limit_every_page_signs_its_token_afresh(app, client, applic
 
 def test_postgresql_results_are_described_by_name_and_type_as_psycopg_describes_them(app, db):
     """portal.database.PortalCursor: plain tuples instead of psycopg's Column objects, with the same names and type
-    codes (a column without a name, a query without columns, a statement without rows); SQLite keeps its driver."""
+    codes (a column without a name, a query without columns, a statement without rows), made when first read; SQLite
+    keeps its driver."""
     if db.engine.dialect.name != "postgresql":
         assert "connect_args" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]
         pytest.skip("the cursor is PostgreSQL's (SQLite's driver is not configured)")
@@ -239,10 +240,17 @@ def test_postgresql_results_are_described_by_name_and_type_as_psycopg_describes_
                 if theirs.description is None:
                     assert ours.description is None
                     continue
-                assert [(column[0], column[1]) for column in ours.description] == [
+                description = ours.description
+                assert len(description) == len(theirs.description) and bool(description) is bool(theirs.description)
+                assert [(column[0], column[1]) for column in description] == [
                     (column.name, column.type_code) for column in theirs.description]
-                assert all(len(column) == 7 and column[2:] == (None,) * 5 for column in ours.description)
+                assert all(len(column) == 7 and column[2:] == (None,) * 5 for column in description)
+                assert description == list(description) and description[:1] == list(description)[:1]
                 assert ours.fetchall() == theirs.fetchall()
+                # read after the cursor has moved on, it still describes its own statement
+                late = ours.description
+                ours.execute("SELECT 1 AS other")
+                assert late == description
     finally:
         raw.rollback()
         raw.close()
