@@ -38,12 +38,17 @@ class Notice(db.Model):
     @property
     def text(self) -> str:
         """The notice in the reader's language (Chinese unless they switched to English)."""
-        if self.params is None:
-            return self.message
-        params = dict(self.params)
-        if params.get("kind") in ApplicationKind.__members__.values():  # a kind's code, in the reader's language
-            params["kind"] = str(ApplicationKind(params["kind"]).label)
-        return gettext(self.message, **params)
+        return notice_text(self.message, self.params)
+
+
+def notice_text(message: str, params: dict | None) -> str:
+    """A stored notice's ``message`` in the reader's language, with its ``params`` (finished text when None)."""
+    if params is None:
+        return message
+    params = dict(params)
+    if params.get("kind") in ApplicationKind.__members__.values():  # a kind's code, in the reader's language
+        params["kind"] = str(ApplicationKind(params["kind"]).label)
+    return gettext(message, **params)
 
 
 class PasswordResetToken(db.Model):

@@ -14,15 +14,17 @@ application (for this panel), the open ones (for the 功能目录) and the store
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, false, or_, select
-from sqlalchemy.orm import aliased, defer
+from sqlalchemy import inspect as sa_inspect
 
 from ...extensions import db
 from ...i18n import lazy_gettext as _l
 from ...models import OPEN_STATUSES, Application, ApplicationStatus, Certificate, CertificateStatus, Notice, Person
+from ...models.accounts import notice_text
 from ...models.certificates import CertificateStanding
 from ..registration import kinds
 from ..renewal.window import renewal_window_opens
@@ -38,51 +40,84 @@ WITH_REASON = {ApplicationStatus.RETURNED, ApplicationStatus.INITIAL_REJECTED, A
 MAX_STORED = 30
 
 
+def _columns(model, fields: tuple[str, ...]) -> list:
+    """The table columns of ``model``'s mapped attributes ``fields``: a statement of them is plain SQL to
+    SQLAlchemy (of the attributes themselves, the ORM's, which loads each row through its own machinery)."""
+    attributes = sa_inspect(model).column_attrs
+    return [attributes[name].columns[0] for name in fields]
+
+
+def _record_of(model, name: str, *, without: tuple[str, ...] = (), **members) -> type:
+    """A named tuple of ``model``'s mapped columns (but ``without``), in the mapper's order: a row the personal page
+    reads as it would read the model's object. ``members``: properties of the model it keeps."""
+    fields = tuple(attribute.key for attribute in sa_inspect(model).column_attrs if attribute.key not in without)
+    doc = f"A {model.__name__} read as a plain row: {', '.join(fields)}."
+    return type(name, (namedtuple(name, fields),), {"__slots__": (), "__doc__": doc, **members})
+
+
+#: The personal page's records as plain rows, not ORM objects: building the ORM's objects (their state, the
+#: identity map) cost as much CPU as running the statement (~0.2 ms, ~6 % of the page; issue 10). An application
+#: without its submitted form (``snapshot``, kilobytes of JSON the page never reads; its ``draft`` tells 继续办理
+#: which step to open); a notice with its ``text``, as ``Notice.text`` gives it.
+ApplicationRecord = _record_of(Application, "ApplicationRecord", without=("snapshot",))
+NoticeRecord = _record_of(Notice, "NoticeRecord",
+                          text=property(lambda notice: notice_text(notice.message, notice.params),
+                                        doc="The notice in the reader's language."))
+
+
 @dataclass(frozen=True)
 class PersonalRecords:
     """The person's records the personal page reads (``personal_records``)."""
 
     #: the newest application, whatever its state (the panel shows its current state)
-    latest: Application | None
+    latest: ApplicationRecord | None
     #: as ``kinds.open_applications_of`` gives them: the person's own open application, a body's pending filed 注销
-    open: tuple[Application | None, Application | None]
+    open: tuple[ApplicationRecord | None, ApplicationRecord | None]
     #: the stored notices, newest first (at most ``MAX_STORED``)
-    notices: list[Notice]
+    notices: list[NoticeRecord]
+    #: the applications read, by id
+    applications: dict[int, ApplicationRecord]
+
+    def application(self, application_id: int):
+        """An application a notice is about: one read with the records, else the ORM's (an older, closed one)."""
+        found = self.applications.get(application_id)
+        return found if found is not None else db.session.get(Application, application_id)
 
 
-#: The personal page's statements, built once: building a statement and its cache key again for every page took
+#: The personal page's statement, built once: building a statement and its cache key again for every page took
 #: as much CPU as running it (~0.3 ms of the page; issue 10). ``:person`` is the person's id.
-_NEWEST_FIRST = (Application.created_at.desc(), Application.id.desc())
-_LATEST_ID = (select(Application.id).where(Application.person_id == bindparam("person"))
+_APPLICATIONS, _NOTICES = Application.__table__.c, Notice.__table__.c
+_NEWEST_FIRST = (_APPLICATIONS.created_at.desc(), _APPLICATIONS.id.desc())
+_LATEST_ID = (select(_APPLICATIONS.id).where(_APPLICATIONS.person_id == bindparam("person"))
               .order_by(*_NEWEST_FIRST).limit(1).scalar_subquery())
-_LATEST_AND_OPEN = (select(Application).where(Application.person_id == bindparam("person"),
-                                              or_(Application.status.in_(OPEN_STATUSES), Application.id == _LATEST_ID))
-                    .order_by(*_NEWEST_FIRST))
-_STORED_NOTICES = (select(Notice).where(Notice.person_id == bindparam("person"))
-                   .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(MAX_STORED))
-#: Both in one statement, side by side: a full join on false gives each application a row without a notice and
-#: each notice a row without an application (each statement costs the worker ~0.3 ms of CPU, whatever it reads;
-#: issue 10). Each side is ordered as its own query orders it. The page never reads an application's snapshot (the
-#: whole submitted form, kilobytes of JSON); its draft tells 继续办理 which step to open.
-_APPLICATION = aliased(Application, _LATEST_AND_OPEN.subquery("application"))
-_NOTICE = aliased(Notice, _STORED_NOTICES.subquery("notice"))
-_RECORDS = (select(_APPLICATION, _NOTICE).join_from(_APPLICATION, _NOTICE, false(), full=True)
-            .options(defer(_APPLICATION.snapshot))
-            .order_by(_APPLICATION.created_at.desc(), _APPLICATION.id.desc(),
-                      _NOTICE.created_at.desc(), _NOTICE.id.desc()))
+_LATEST_AND_OPEN = (select(*_columns(Application, ApplicationRecord._fields))
+                    .where(_APPLICATIONS.person_id == bindparam("person"),
+                           or_(_APPLICATIONS.status.in_(OPEN_STATUSES), _APPLICATIONS.id == _LATEST_ID))
+                    .order_by(*_NEWEST_FIRST)).subquery("application")
+_STORED_NOTICES = (select(*_columns(Notice, NoticeRecord._fields)).where(_NOTICES.person_id == bindparam("person"))
+                   .order_by(_NOTICES.created_at.desc(), _NOTICES.id.desc()).limit(MAX_STORED)).subquery("notice")
+#: The latest and open applications and the stored notices in one statement, side by side: a full join on false
+#: gives each application a row without a notice and each notice a row without an application (each statement
+#: costs the worker ~0.3 ms of CPU, whatever it reads; issue 10). Each side is ordered as its own query orders it.
+_RECORDS = (select(*_LATEST_AND_OPEN.c, *_STORED_NOTICES.c)
+            .select_from(_LATEST_AND_OPEN.join(_STORED_NOTICES, false(), full=True))
+            .order_by(_LATEST_AND_OPEN.c.created_at.desc(), _LATEST_AND_OPEN.c.id.desc(),
+                      _STORED_NOTICES.c.created_at.desc(), _STORED_NOTICES.c.id.desc()))
+_SPLIT = len(ApplicationRecord._fields)
 
 
 def personal_records(person: Person) -> PersonalRecords:
     """The person's latest application, their open ones and their stored notices, in one statement (two fewer
     than the panel's, the 功能目录's and the notices' own: issue 10)."""
     applications, notices = [], []
-    for application, notice in db.session.execute(_RECORDS, {"person": person.id}):
-        if application is not None:
-            applications.append(application)
-        if notice is not None:
-            notices.append(notice)
+    for row in db.session.execute(_RECORDS, {"person": person.id}):
+        if row[0] is not None:
+            applications.append(ApplicationRecord._make(row[:_SPLIT]))
+        if row[_SPLIT] is not None:
+            notices.append(NoticeRecord._make(row[_SPLIT:]))
     return PersonalRecords(latest=applications[0] if applications else None,
-                           open=kinds.own_and_filed(applications), notices=notices)
+                           open=kinds.own_and_filed(applications), notices=notices,
+                           applications={application.id: application for application in applications})
 
 
 @dataclass(frozen=True)
@@ -165,7 +200,7 @@ _STATE_MESSAGES = {
 }
 
 
-def _application_notice(application: Application, stored: set[tuple[int | None, str]]) -> PersonalNotice | None:
+def _application_notice(application: ApplicationRecord, stored: set[tuple[int | None, str]]) -> PersonalNotice | None:
     """The latest application's state, unless a notice about that state was stored already."""
     status = application.status
     message = _STATE_MESSAGES.get(status)
@@ -200,10 +235,10 @@ def personal_notices(person: Person, today: date, window_months: int, *,
 
     records = records or personal_records(person)
     latest, stored = records.latest, records.notices
-    reasons = _reasons_of(stored)
+    reasons = _reasons_of(stored, records)
     state, current, history, seen = None, [], [], set()
     for notice in stored:  # newest first
-        superseded = _superseded(notice, seen)
+        superseded = _superseded(notice, seen, records)
         shown = PersonalNotice(notice.kind, LEVELS.get(notice.kind, "info"), notice.text, at=notice.created_at,
                                reason=reasons.get(notice.id), superseded=superseded)
         if superseded:
@@ -223,12 +258,12 @@ def personal_notices(person: Person, today: date, window_months: int, *,
     return notices + current + history
 
 
-def _superseded(notice: Notice, seen: set[tuple[int, str]]) -> bool:
+def _superseded(notice: NoticeRecord, seen: set[tuple[int, str]], records: PersonalRecords) -> bool:
     """A stored notice about an application is superseded once the application has left the state it announced,
     or by a newer notice of the same state (``seen`` collects those, newest first)."""
     if notice.application_id is None:
         return False
-    application = db.session.get(Application, notice.application_id)
+    application = records.application(notice.application_id)
     key = (notice.application_id, notice.kind)
     if application is None or application.status.value != notice.kind or key in seen:
         return True
@@ -236,7 +271,7 @@ def _superseded(notice: Notice, seen: set[tuple[int, str]]) -> bool:
     return False
 
 
-def _reasons_of(stored: list[Notice]) -> dict[int, str]:
+def _reasons_of(stored: list[NoticeRecord], records: PersonalRecords) -> dict[int, str]:
     """The application's latest reason, beside the newest returned/rejected/refused notice of that application
     (older ones were about earlier decisions), unless the message already quotes it."""
     reasons: dict[int, str] = {}
@@ -246,7 +281,7 @@ def _reasons_of(stored: list[Notice]) -> dict[int, str]:
         if notice.application_id is None or notice.kind not in kinds or notice.application_id in seen:
             continue
         seen.add(notice.application_id)
-        application = db.session.get(Application, notice.application_id)
+        application = records.application(notice.application_id)
         if (application is not None and application.status.value == notice.kind and application.last_reason
                 and application.last_reason.rstrip("。.") not in notice.text):
             reasons[notice.id] = application.last_reason
