@@ -239,3 +239,17 @@ def test_urls_with_arguments_anchors_or_hosts_are_built_every_time(app):
     with app.test_request_context("/", base_url="https://portal.example.cn/"):
         assert app.url_for("public.bodies", _external=True) == "https://portal.example.cn/bodies"
         assert app.url_for("public.bodies") == "/bodies"
+
+
+def test_the_personal_pages_records_are_plain_rows_the_orm_does_not_track(db, applicant):
+    """Read without the ORM's objects (issue 10): nothing enters the session, and the rows are not ORM-enabled."""
+    _notices(applicant, 2, make_application(applicant, status=ApplicationStatus.RETURNED))
+    db.session.commit()
+    person = db.session.get(type(applicant), applicant.id)
+    db.session.expunge_all()
+
+    found = personal_records(person)
+
+    assert found.latest is not None and len(found.notices) == 2
+    assert not db.session.identity_map
+    assert not any(isinstance(record, (Application, Notice)) for record in (found.latest, *found.notices))
