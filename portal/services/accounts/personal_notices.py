@@ -90,9 +90,11 @@ _APPLICATIONS, _NOTICES = Application.__table__.c, Notice.__table__.c
 _NEWEST_FIRST = (_APPLICATIONS.created_at.desc(), _APPLICATIONS.id.desc())
 _LATEST_ID = (select(_APPLICATIONS.id).where(_APPLICATIONS.person_id == bindparam("person"))
               .order_by(*_NEWEST_FIRST).limit(1).scalar_subquery())
+#: open: one comparison per open state (``status IN (…)`` of a list is expanded into the SQL at every execution)
+_OPEN = tuple(_APPLICATIONS.status == status for status in sorted(OPEN_STATUSES))
 _LATEST_AND_OPEN = (select(*_columns(Application, ApplicationRecord._fields))
                     .where(_APPLICATIONS.person_id == bindparam("person"),
-                           or_(_APPLICATIONS.status.in_(OPEN_STATUSES), _APPLICATIONS.id == _LATEST_ID))
+                           or_(*_OPEN, _APPLICATIONS.id == _LATEST_ID))
                     .order_by(*_NEWEST_FIRST)).subquery("application")
 _STORED_NOTICES = (select(*_columns(Notice, NoticeRecord._fields)).where(_NOTICES.person_id == bindparam("person"))
                    .order_by(_NOTICES.created_at.desc(), _NOTICES.id.desc()).limit(MAX_STORED)).subquery("notice")
