@@ -11,6 +11,7 @@ from flask.globals import _cv_request
 
 from .config import Config, load_config
 from .converters import init_converters
+from .templating import PortalEnvironment
 
 
 class Portal(Flask):
@@ -18,7 +19,10 @@ class Portal(Flask):
     view of every request (a dozen calls, ~5% of a /healthz). Weakly kept: a function made for one request
     (``after_this_request``) leaves the cache with it.
 
-    And keeping the URLs that depend on nothing but the endpoint and where the app is mounted (``url_for``)."""
+    And keeping the URLs that depend on nothing but the endpoint and where the app is mounted (``url_for``); and
+    compiling each template once per language (``templating.PortalEnvironment``)."""
+
+    jinja_environment = PortalEnvironment
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
