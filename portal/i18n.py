@@ -68,7 +68,7 @@ def gettext(string: str, **variables) -> str:
     Flask-Babel's own path looks up ``g`` three times and the domain and the catalogue again for every message (~9 µs
     a message instead of ~2; the personal page translates 30 in Python: its kinds, states and reasons; issue 10).
     Otherwise, and outside a request, Flask-Babel's."""
-    translations = _remembered_catalogue()
+    translations = remembered_catalogue()
     if translations is None:
         return flask_babel.gettext(string, **variables)
     text = translations.ugettext(string)
@@ -80,7 +80,7 @@ def lazy_gettext(string: str, **variables) -> LazyString:
     return LazyString(gettext, string, **variables)
 
 
-def _remembered_catalogue():
+def remembered_catalogue():
     """The catalogue ``PortalDomain.get_translations`` remembered for the app context's domain and locale, if still
     current; else None."""
     context = _cv_app.get(None)

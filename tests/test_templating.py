@@ -14,7 +14,8 @@ from portal.models import ApplicationStatus
 from tests.factories import login_as, make_application, make_staff
 
 #: pages of both sides, with and without a login, with forms, notices and the 功能目录
-PAGES = ["/", "/applicant/complete-profile", "/bodies", "/applicant/", "/applicant/history", "/applicant/change-password"]
+PAGES = ["/", "/applicant/complete-profile", "/bodies", "/applicant/", "/applicant/history",
+         "/applicant/change-password"]
 CONSOLE_PAGES = ["/reviewer/", "/reviewer/applications/", "/reviewer/people/"]
 
 
@@ -29,7 +30,7 @@ def test_pages_are_the_ones_translating_every_message_at_render_time_gives(app, 
     login_as(client, applicant)
     client.get(f"/lang/{language}")
     early = {path: client.get(path) for path in PAGES}
-    monkeypatch.setattr(templating, "_language", lambda: (None, None))  # compiled without translating
+    monkeypatch.setattr(templating, "_catalogue", lambda: None)  # compiled without translating
     app.jinja_env.cache.clear()
     for path, response in early.items():
         assert response.status_code == 200, path
@@ -41,7 +42,7 @@ def test_pages_are_the_ones_translating_every_message_at_render_time_gives(app, 
 def test_the_console_pages_are_the_same_too(app, client, db, monkeypatch):
     login_as(client, make_staff())
     early = {path: client.get(path).get_data(as_text=True) for path in CONSOLE_PAGES}
-    monkeypatch.setattr(templating, "_language", lambda: (None, None))
+    monkeypatch.setattr(templating, "_catalogue", lambda: None)
     app.jinja_env.cache.clear()
     for path, html in early.items():
         assert "<table" in html, path
@@ -83,7 +84,7 @@ def test_a_literal_message_is_the_templates_own_text_and_the_others_are_translat
         session["lang"] = "en"
         template = _compiled(app, source)
         assert template.render(_=gettext, gettext=gettext, name="<i>") == (
-            "Function menu|100%|&lt;i&gt;，您好！|Function menu&lt;b&gt;|&lt;i&gt;|True")  # marked safe, as ``_`` gives it
+            "Function menu|100%|&lt;i&gt;，您好！|Function menu&lt;b&gt;|&lt;i&gt;|True")  # safe, as ``_`` gives it
     assert calls == ["%(name)s，您好！", "<i>"]  # only the call with variables and the call of a value
 
 
@@ -95,7 +96,9 @@ def test_without_autoescape_a_literal_message_is_plain_text_as_jinjas_gettext_gi
 
 
 def test_outside_an_app_context_nothing_is_translated_early(app):
-    assert templating._language() == (None, None)
+    assert templating._catalogue() is None
     with app.app_context():
-        language, catalogue = templating._language()
-        assert language == "zh" and catalogue is not None
+        assert templating._catalogue() is get_translations()
+    with app.test_request_context():
+        session["lang"] = "en"
+        assert templating._catalogue().ugettext("功能目录") == "Function menu"
