@@ -87,7 +87,7 @@ def register_extensions(app: Flask) -> None:
     from .auth import init_login
     from .extensions import babel, csrf, db, limiter, migrate
     from .forms import use_fast_html_params
-    from .i18n import numeric_date_filters, select_locale, template_gettext, translation_directories
+    from .i18n import numeric_date_filters, selected_locale, template_gettext, translation_directories
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
@@ -95,7 +95,7 @@ def register_extensions(app: Flask) -> None:
     use_fast_html_params()
     limiter.init_app(app)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = translation_directories(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=selected_locale)
     app.context_processor(template_gettext)
     numeric_date_filters(app)
     init_login(app)

@@ -7,10 +7,12 @@ area does not conflict with another; Flask-Babel merges them.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
 import flask_babel
+from babel import Locale
 from flask import Flask, current_app, g, has_request_context, session
 from flask.globals import _cv_app
 from flask_babel import Domain, format_date, format_datetime, get_timezone, get_translations
@@ -30,6 +32,17 @@ def select_locale() -> str:
     if has_request_context() and session.get("lang") in current_app.config["LANGUAGES"]:
         return session["lang"]
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def selected_locale() -> Locale:
+    """Flask-Babel's locale selector: ``select_locale``'s language as one ``babel.Locale`` per language for the
+    process (given the language's code, Flask-Babel parsed it into a new Locale in every request)."""
+    return _locale(select_locale())
+
+
+@cache
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
 
 
 class PortalDomain(Domain):

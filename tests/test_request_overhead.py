@@ -283,3 +283,19 @@ def test_messages_translated_in_python_are_flask_babels(app, language):
             assert (i18n.gettext("延续注册") == "延续注册") is (other == "zh")
         assert i18n.gettext("延续注册") == flask_babel.gettext("延续注册")
     assert i18n.gettext("延续注册") == "延续注册"  # no app context: the message as written
+
+
+def test_the_locale_flask_babel_is_given_is_one_object_per_language(app):
+    from babel import Locale
+    from flask import session
+    from flask_babel import get_locale
+
+    from portal.i18n import select_locale, selected_locale
+
+    found = {}
+    for language in ("zh", "en", "zh", "en"):
+        with app.test_request_context():
+            session["lang"] = language
+            locale = get_locale()
+            assert locale == Locale.parse(select_locale()) and str(locale) == language
+            assert found.setdefault(language, locale) is locale is selected_locale()
