@@ -119,28 +119,14 @@ def template_gettext() -> dict:
     return {"_": gettext, "gettext": gettext}
 
 
-#: how many messages without variables a catalogue's template ``gettext`` keeps ready (the templates' own literals,
-#: a few hundred; the bound only guards against a template that translates a value)
-KEPT_MESSAGES = 4096
-
-
 def _newstyle_gettext(translate):
-    #: the messages without variables as an autoescaped template shows them: the same text on every page, so made
-    #: once (translating, marking safe and formatting each of the personal page's 40 labels again cost ~3 % of it)
-    kept: dict[str, Markup] = {}
+    """Jinja's newstyle gettext over ``translate``. (A template loaded by the app has its calls of a literal alone
+    translated when it is compiled: ``templating.PortalEnvironment``.)"""
 
     @pass_context
     def gettext(__context, __string, **variables):
-        autoescape = __context.eval_ctx.autoescape
-        if not variables and autoescape:
-            rv = kept.get(__string)
-            if rv is None:
-                rv = Markup(translate(__string)) % variables  # noqa: S704 - as below
-                if len(kept) < KEPT_MESSAGES:
-                    kept[__string] = rv
-            return rv
         rv = translate(__string)
-        if autoescape:
+        if __context.eval_ctx.autoescape:
             rv = Markup(rv)  # noqa: S704 - the catalogue's own text, marked safe as Jinja's gettext does
         return rv % variables
 

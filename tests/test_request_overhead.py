@@ -129,13 +129,13 @@ def test_templates_translate_format_and_escape_as_jinja_does(app):
     from flask import render_template_string, session
 
     template = '{{ _("%(name)s，您好！", name=name) }}|{{ _("功能目录") }}|{{ gettext("100%%") }}'
-    for _render in range(2):  # the second time, the messages without variables are the ones kept from the first
+    for _render in range(2):  # and again, with everything a first render made
         with app.test_request_context():
             assert render_template_string(template, name="<b>") == "&lt;b&gt;，您好！|功能目录|100%"
         with app.test_request_context():
             session["lang"] = "en"
             assert render_template_string(template, name="<b>") == "Hello, &lt;b&gt;!|Function menu|100%"
-    # without autoescape a message is plain text, as Jinja's own gettext gives it: a kept (safe) one is not reused
+    # without autoescape a message is plain text, as Jinja's own gettext gives it (not marked safe)
     with app.test_request_context():
         plain = render_template_string('{% autoescape false %}{{ _("功能目录") }}|'
                                        '{{ _("功能目录").__html__ is defined }}{% endautoescape %}')
