@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -102,6 +103,13 @@ def make_application(person: Person, *, status: ApplicationStatus = ApplicationS
         application.snapshot = {"person": {"name": person.name, "id_number": person.id_number}}
     db.session.flush()
     return application
+
+
+def without_tokens(html: str) -> str:
+    """A page without its CSRF tokens' values (the form fields' and the idle warning's meta tag), which may be
+    signed afresh with the time: two renderings of a page compare equal without them (every token field names
+    itself before its value: WTForms sorts the attributes, and the templates write them in that order)."""
+    return re.sub(r'(name="csrf_token"[^>]*value=")[^"]*|(name="csrf-token" content=")[^"]*', r"\1\2", html)
 
 
 def login_as(client, account) -> None:

@@ -25,12 +25,11 @@ def _latest(person) -> Application | None:
                              .order_by(Application.created_at.desc(), Application.id.desc()).limit(1))
 
 
-def _columns(record) -> dict | None:
-    """A record's columns, read from an ORM object or from the personal page's plain rows alike (all of them, but
-    the submitted form, which the page does not read)."""
+def _columns(model, record) -> dict | None:
+    """``record``'s columns of ``model``, read from an ORM object or from the personal page's plain rows alike (all
+    of them, but the submitted form, which the page does not read)."""
     if record is None:
         return None
-    model = Application if type(record).__name__.startswith("Application") else Notice
     names = [attribute.key for attribute in sa.inspect(model).column_attrs if attribute.key != "snapshot"]
     return {name: getattr(record, name) for name in names}
 
@@ -94,9 +93,10 @@ def test_one_statement_gives_the_latest_and_the_open_applications_and_the_notice
 
     found = personal_records(applicant)
 
-    assert _columns(found.latest) == _columns(_latest(applicant))
-    assert [_columns(one) for one in found.open] == [_columns(one) for one in kinds.open_applications_of(applicant)]
-    assert [_columns(one) for one in found.notices] == [_columns(one) for one in _stored(applicant)]
+    assert _columns(Application, found.latest) == _columns(Application, _latest(applicant))
+    assert ([_columns(Application, one) for one in found.open]
+            == [_columns(Application, one) for one in kinds.open_applications_of(applicant)])
+    assert [_columns(Notice, one) for one in found.notices] == [_columns(Notice, one) for one in _stored(applicant)]
     assert [notice.text for notice in found.notices] == [notice.text for notice in _stored(applicant)]
     assert len(found.notices) == {"notices only": 3, "a returned one with notices": 4,
                                   "more notices than are shown": 30}.get(history, 0)
