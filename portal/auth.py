@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, has_request_context, request, session
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from .clock import utcnow
 from .extensions import db, login_manager
@@ -15,8 +15,11 @@ from .services.accounts.sessions import SessionPolicy, ended_because, resume_ses
 
 #: the login check's one query per kind of account, built once (building it and its cache key for every request
 #: cost a fifth of running it; issue 10). An applicant's certificates come with the account: the personal page, the
-#: wizard and the certificate download read the current one (a separate query otherwise).
-_ACCOUNTS = {"p": select(Person).where(Person.id == bindparam("id")).options(joinedload(Person.certificates)),
+#: wizard and the certificate download read the current one (a separate query otherwise). The applicant's body
+#: does not (the ORM's joined ``Body`` cost ~50 µs of every page): the pages show its name from ``kept_bodies``,
+#: and the few that use the ``Body`` itself load it when they read ``person.body``.
+_ACCOUNTS = {"p": select(Person).where(Person.id == bindparam("id"))
+             .options(lazyload(Person.body), joinedload(Person.certificates)),
              "s": select(Staff).where(Staff.id == bindparam("id"))}
 #: requests a page makes by itself, which are not the person's activity: the idle warning's logout (it checks
 #: whether another tab was active meanwhile, which its own request must not seem to be)

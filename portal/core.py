@@ -218,6 +218,14 @@ def kept(name: str, caller) -> Markup:
     return found
 
 
+@bp.app_template_global()
+def body_name(body_id: int | None) -> str | None:
+    """The name of the registration body ``body_id`` as the process keeps it (``kept_bodies``; None for none)."""
+    from .services.infrastructure import kept_bodies
+
+    return kept_bodies.name_of(body_id)
+
+
 class TrustedProxyFix:
     """WSGI middleware: werkzeug's ProxyFix (``count`` proxies) for requests that arrive from one of the
     ``trusted`` addresses or networks (``PORTAL_TRUSTED_PROXIES``), or over a Unix socket; anyone else's

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from portal.clock import utcnow
 from portal.extensions import PortalLimiter
 from portal.extensions import db as _db
-from portal.models import Application, ApplicationKind, ApplicationStatus, Notice
+from portal.models import Application, ApplicationKind, ApplicationStatus, Body, BodyKind, Notice, Person
 from portal.services.accounts.personal_notices import personal_records
 from portal.services.registration import kinds
 from tests.factories import login_as, make_application, make_staff
@@ -114,16 +114,63 @@ def test_the_personal_page_reads_the_database_in_two_statements(app, client, db,
 
     with app.app_context():
         engine = db.engine
+    client.get("/applicant/")  # the process reads the bodies' names (kept_bodies)
     sa.event.listen(engine, "before_cursor_execute", count)
     try:
         page = client.get("/applicant/")
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
     assert page.status_code == 200 and "已上报，等待注册机构初审" in page.get_data(as_text=True)
-    # the account with its certificates; the applications and the notices, without the submitted form
+    # the account with its certificates (not its body); the applications and the notices, without the submitted form
+    assert "bodies" not in statements[0]
     assert [statement.split()[0].upper() for statement in statements] == ["SELECT"] * 2
     read = re.split(r"\sFROM\s", statements[1])[0]  # the columns the page gets
     assert "snapshot" not in read and "draft" in read
+
+
+def _facts(html: str, term: str) -> list[str]:
+    """The values of the page's ``<dt>term</dt><dd>…</dd>`` facts."""
+    return re.findall(rf"<dt>{term}</dt><dd>([^<]*)</dd>", html)
+
+
+def test_the_applicant_pages_show_body_names_as_the_process_keeps_them(app, client, db, applicant):
+    """The personal page and 历史记录 show the person's, the certificate's and each application's body by the name
+    the process keeps (``kept_bodies``): another process's rename shows once ``BODY_CHOICES_SECONDS`` passed, a
+    body too new to be kept is read at once, and the login check no longer loads the body."""
+    make_application(applicant, status=ApplicationStatus.SUBMITTED)
+    db.session.commit()
+    app.config["BODY_CHOICES_SECONDS"] = 3600
+    login_as(client, applicant)
+    body = applicant.body
+    named = body.name
+    home = _page(client, "/applicant/")
+    assert _facts(home, "注册机构") == [named, named]  # the person's; the certificate's
+    history = _page(client, "/applicant/history")
+    assert _facts(history, "注册机构") == [named] and f'<td data-label="受理注册机构">{named}</td>' in history
+
+    body.name = "辽宁省注册机构（改名）"  # renamed by another process (the db fixture's app)
+    new = Body(code="990001", name="新设注册机构", kind=BodyKind.ENTERPRISE, sort_order=999)
+    db.session.add(new)
+    db.session.flush()
+    applicant.current_certificate.body_id = new.id  # a body this process has not kept yet
+    db.session.commit()
+    assert _facts(_page(client, "/applicant/"), "注册机构") == [named, "新设注册机构"]
+    app.config["BODY_CHOICES_SECONDS"] = 0  # as when the seconds have passed
+    assert _facts(_page(client, "/applicant/"), "注册机构") == ["辽宁省注册机构（改名）", "新设注册机构"]
+    assert '<td data-label="受理注册机构">辽宁省注册机构（改名）</td>' in _page(client, "/applicant/history")
+
+
+def test_the_login_check_leaves_the_body_out_and_person_body_still_loads_it(app, client, db, applicant):
+    """The login check loads the account with its certificates, not its body; ``person.body`` still loads it where
+    a page uses the ``Body`` itself (the contacts on the 结束其他登录 page, the correction procedure)."""
+    from portal.auth import load_user
+
+    login_as(client, applicant)
+    with app.test_request_context():
+        person = load_user(applicant.get_id())
+        loaded = sa.inspect(person).dict
+        assert "certificates" in loaded and "body" not in loaded
+        assert person.body.code == "210000" and person.current_certificate.id == applicant.current_certificate.id
 
 
 def _limited_app(**limiter_options) -> tuple[Flask, PortalLimiter, Blueprint]:

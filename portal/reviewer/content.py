@@ -15,8 +15,8 @@ from wtforms.validators import URL, DataRequired, Email, Length, Optional, Regex
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..models import Body, BodyKind, Category, Document, DocumentKind
+from ..services.infrastructure import kept_bodies
 from ..services.infrastructure.audit import record
-from .filters import forget_body_choices
 from .forms import select_choices
 from .gate import CentralOnlyModelView, ChoiceFilter, current_staff
 
@@ -105,7 +105,7 @@ class BodyView(AuditedModelView):
         return f"{model.code} {model.name}"
 
     def after_model_change(self, form, model, is_created):
-        forget_body_choices()  # the lists' 注册机构 filter shows the change at once
+        kept_bodies.forget()  # the lists' 注册机构 filter and the applicants' pages show the change at once
 
 
 class AnnouncementView(AuditedModelView):

@@ -7,16 +7,14 @@ when a list is shown, not when the console is built; reviewers never see it (the
 from __future__ import annotations
 
 import re
-import time
 from collections import OrderedDict
 
-from flask import current_app
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from sqlalchemy import select
 
-from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..models import ApplicationStatus, Body
+from ..services.infrastructure import kept_bodies
 from ..services.review import deadlines
 
 BODY_FILTER_NAME = _l("注册机构")
@@ -60,27 +58,12 @@ class UrgencyFilter(BaseSQLAFilter):
         return query.filter(deadlines.urgency_condition(value, statuses=statuses))
 
 
-_KEPT = "reviewer_body_choices"
-
-
 def body_choices() -> list[tuple[str, str]]:
-    """The bodies as (code, name) in their order, read at most every ``BODY_CHOICES_SECONDS`` (2 s) by each process:
-    a central list page then runs no bodies query (~0.3 ms of CPU, issue 10), and a body added or renamed — in the
-    console, by an import, in any process — is in every menu within 2 s. The filter looks its code up when it is
-    applied, so a choice missing for those seconds never changes what a list shows."""
-    kept = current_app.extensions.get(_KEPT)
-    now = time.monotonic()
-    seconds = float(current_app.config["BODY_CHOICES_SECONDS"] or 0)
-    if kept is None or now - kept[0] >= seconds:
-        choices = [(code, name) for code, name in
-                   db.session.execute(select(Body.code, Body.name).order_by(Body.sort_order, Body.code))]
-        kept = current_app.extensions[_KEPT] = (now, choices)
-    return kept[1]
-
-
-def forget_body_choices() -> None:
-    """Read the bodies again on the next page (after this process edited one)."""
-    current_app.extensions.pop(_KEPT, None)
+    """The bodies as (code, name) in their order, as this process keeps them (``kept_bodies``: at most
+    ``BODY_CHOICES_SECONDS`` old): a central list page then runs no bodies query (~0.3 ms of CPU, issue 10), and a
+    body added or renamed — in the console, by an import, in any process — is in every menu within 2 s. The filter
+    looks its code up when it is applied, so a choice missing for those seconds never changes what a list shows."""
+    return kept_bodies.kept().choices
 
 
 def adjust_filter_groups(groups, staff):

@@ -89,9 +89,10 @@ def get_owned(model, record_id: int, person: Person, missing):
 
 
 def applications_of(person: Person) -> list[Application]:
-    """历史记录: every application of the person, newest first (with their history rows)."""
+    """历史记录: every application of the person, newest first (with their history rows; the page shows each
+    body's name from ``kept_bodies``)."""
     return list(db.session.scalars(select(Application).where(Application.person_id == person.id)
-                                   .options(selectinload(Application.events), selectinload(Application.body))
+                                   .options(selectinload(Application.events))
                                    .order_by(Application.created_at.desc(), Application.id.desc())))
 
 
