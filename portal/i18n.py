@@ -15,10 +15,12 @@ import flask_babel
 from babel import Locale
 from flask import Flask, current_app, g, has_request_context, session
 from flask.globals import _cv_app
-from flask_babel import Domain, format_date, format_datetime, get_timezone, get_translations
+from flask_babel import Domain, format_date, format_datetime, get_translations
 from flask_babel.speaklater import LazyString
 from jinja2 import pass_context
 from markupsafe import Markup
+
+from . import clock
 
 
 def translation_directories(app: Flask) -> str:
@@ -137,8 +139,9 @@ def numeric_date_filters(app: Flask) -> None:
     """The templates' ``dateformat`` and ``datetimeformat`` (Flask-Babel's), written directly for the two patterns
     the portal shows, ``yyyy-MM-dd`` and ``yyyy-MM-dd HH:mm``: they are digits and dashes in every language, and
     Flask-Babel looked up the locale, the time zone and the pattern's formatter for every date (~20 µs each; the
-    personal page shows a dozen; issue 10). A moment is shown in the time zone Flask-Babel would use (the registry's,
-    ``TIMEZONE``), a naive one taken as UTC as Flask-Babel does; any other pattern or value goes to Flask-Babel."""
+    personal page shows a dozen; issue 10). A moment is shown in the time zone Flask-Babel would use, the registry's
+    ``TIMEZONE`` (as ``clock.timezone()``: the standard library's zone converts in a fraction of pytz's time), a naive
+    one taken as UTC as Flask-Babel does; any other pattern or value goes to Flask-Babel."""
     app.jinja_env.filters.update(dateformat=_dateformat, datetimeformat=_datetimeformat)
 
 
@@ -153,8 +156,9 @@ def _dateformat(value=None, format=None, rebase=True):
 
 
 def _datetimeformat(value=None, format=None, rebase=True):
-    if format in ("yyyy-MM-dd", "yyyy-MM-dd HH:mm") and type(value) is datetime and rebase:
-        moment = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(get_timezone())
+    # (before 1950 Flask-Babel's pytz rounds a zone's local mean time to the minute: that is left to it)
+    if format in ("yyyy-MM-dd", "yyyy-MM-dd HH:mm") and type(value) is datetime and rebase and value.year >= 1950:
+        moment = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(clock.timezone())
         if format == "yyyy-MM-dd":
             return _digits(moment)
         return f"{_digits(moment)} {moment.hour:02d}:{moment.minute:02d}"

@@ -107,17 +107,19 @@ def _policy() -> SessionPolicy:
     return SessionPolicy.from_config(current_app.config)
 
 
-def _seconds_left() -> int:
-    return int(remaining(current_user, utcnow(), _policy()).total_seconds())
+def _seconds_left(person=None) -> int:
+    return int(remaining(person or current_user, utcnow(), _policy()).total_seconds())
 
 
 @bp.app_context_processor
 def idle_session() -> dict:
     """For the applicant's own pages: the countdown of the idle warning (nothing for visitors, staff, public pages)."""
-    if not has_request_context() or request.blueprint != "applicant" or not current_user.is_authenticated \
-            or current_user.is_staff:  # mail and PDFs are also rendered outside a request (workers, commands)
+    if not has_request_context() or request.blueprint != "applicant":  # mail and PDFs are also rendered outside a
+        return {"idle_session": None}                                   # request (workers, commands)
+    person = current_user._get_current_object()
+    if not person.is_authenticated or person.is_staff:
         return {"idle_session": None}
-    return {"idle_session": {"remaining": _seconds_left(), "warning": int(_policy().warning.total_seconds()),
+    return {"idle_session": {"remaining": _seconds_left(person), "warning": int(_policy().warning.total_seconds()),
                              "keep_alive": url_for("applicant.session_keep_alive"),
                              "logout": url_for("applicant.session_idle_logout")}}
 
