@@ -11,11 +11,17 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_user
 
 from .. import clock
+from ..auth import read_for_page, read_with_account
 from ..clock import utcnow
 from ..i18n import lazy_gettext as _l
 from ..models import OPEN_STATUSES, ApplicationKind, ApplicationStatus
 from ..services.accounts import applicants as accounts
-from ..services.accounts.personal_notices import certificate_standing, personal_notices, personal_records
+from ..services.accounts.personal_notices import (
+    RECORDS_WITH_ACCOUNT,
+    certificate_standing,
+    personal_notices,
+    personal_records,
+)
 from ..services.errors import DomainError
 from ..services.registration import kinds
 from ..transaction import rollback_only
@@ -33,7 +39,8 @@ def home():
     today, window_months = clock.today(), current_app.config["RENEWAL_WINDOW_MONTHS"]
     certificate = person.current_certificate
     standing = certificate_standing(certificate, today, window_months) if certificate is not None else None
-    records = personal_records(person)  # one statement for the 公告信息, the 功能目录 and 继续办理
+    # one statement for the 公告信息, the 功能目录 and 继续办理, or none: the login check read them on PostgreSQL
+    records = personal_records(person, read=read_for_page())
     notices = personal_notices(person, today, window_months, records=records)
     open_applications = records.open
     current = open_applications[0]
@@ -41,6 +48,9 @@ def home():
                 and current.status in OPEN_STATUSES and current.status is not ApplicationStatus.DRAFT)
     return render_template("applicant/home.html", person=person, certificate=certificate, standing=standing,
                            notices=notices, offers=catalogue_offers(person, open_applications), changing=changing)
+
+
+read_with_account("applicant.home", RECORDS_WITH_ACCOUNT)
 
 
 def catalogue_offers(person, open_applications) -> list[Offer]:
