@@ -10,7 +10,8 @@ filters, sorts and searches for a provincial reviewer and for central staff (acc
 is measured in ``--rounds`` short rounds, each right after a round of the baseline, and the medians are printed (on a
 machine others use, a burst of their work then falls on both sides of a ratio); a second of unmeasured requests warms
 each page up first. Needs wrk (``apt-get install wrk``).
-``--sync`` measures gunicorn's ``-w2`` sync workers instead (issue 10's "now" column); ``--only PREFIX`` some pages.
+``--sync`` measures gunicorn's ``-w2`` sync workers instead (issue 10's "now" column); ``--only PREFIX`` some pages
+(``--only /$``: the home page alone).
 ``--compare DIR`` also serves the portal from another checkout (e.g. ``git worktree add /tmp/old HEAD~3``, with its
 translations compiled) in the same rounds, and prints its row under each page's, marked ``[DIR]``: a before/after
 in one run.
@@ -168,8 +169,9 @@ def main() -> None:
                         help="each page is measured in this many rounds (of --seconds / rounds), each right after a "
                              "round of the hello-world baseline; the medians are printed")
     parser.add_argument("--sync", action="store_true", help="gunicorn -w2 sync workers instead of gunicorn.conf.py")
-    parser.add_argument("--only", action="append", default=[], help="pages whose path starts with this (repeatable; "
-                                                                    "the hello-world baseline always runs)")
+    parser.add_argument("--only", action="append", default=[],
+                        help="pages whose path starts with this, or is this when it ends with $ (repeatable; the "
+                             "hello-world baseline always runs)")
     parser.add_argument("--compare", type=Path, help="another checkout of the portal, served and measured in the same "
                                                      "rounds (its row is marked [DIR])")
     args = parser.parse_args()
@@ -188,7 +190,9 @@ def main() -> None:
     try:
         plan = [(path, None) for path in ANONYMOUS] + [(path, "applicant") for path in APPLICANT] + CONSOLE
         if args.only:
-            plan = [(path, who) for path, who in plan if any(path.startswith(prefix) for prefix in args.only)]
+            plan = [(path, who) for path, who in plan
+                    if any(path == prefix[:-1] if prefix.endswith("$") else path.startswith(prefix)
+                           for prefix in args.only)]
         seconds = max(1, round(args.seconds / args.rounds))
         hello_runs = []
         bases = [("", base)] + ([(f" [{args.compare}]", other_base)] if other else [])

@@ -16,11 +16,11 @@ from .services.accounts.sessions import SessionPolicy, ended_because, resume_ses
 #: the login check's one query per kind of account, built once (building it and its cache key for every request
 #: cost a fifth of running it; issue 10). An applicant's certificates come with the account: the personal page, the
 #: wizard and the certificate download read the current one (a separate query otherwise). The applicant's body
-#: does not (the ORM's joined ``Body`` cost ~50 µs of every page): the pages show its name from ``kept_bodies``,
-#: and the few that use the ``Body`` itself load it when they read ``person.body``.
+#: does not, nor a staff member's (the ORM's joined ``Body`` cost ~50 µs of every page): the pages show its name from
+#: ``kept_bodies``, and the few that use the ``Body`` itself load it when they read ``.body``.
 _ACCOUNTS = {"p": select(Person).where(Person.id == bindparam("id"))
              .options(lazyload(Person.body), joinedload(Person.certificates)),
-             "s": select(Staff).where(Staff.id == bindparam("id"))}
+             "s": select(Staff).where(Staff.id == bindparam("id")).options(lazyload(Staff.body))}
 #: values the login check reads with an applicant's account on a page, on PostgreSQL: endpoint → a SQL expression
 #: of the account's id (``:person``), registered by the page (``read_with_account``). The page then runs one
 #: statement fewer (issue 10: each costs the worker ~0.15 ms of CPU beside what it reads).

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from portal.clock import utcnow
 from portal.extensions import PortalLimiter
 from portal.extensions import db as _db
-from portal.models import Application, ApplicationKind, ApplicationStatus, Body, BodyKind, Notice
+from portal.models import Application, ApplicationKind, ApplicationStatus, Body, BodyKind, Notice, StaffRole
 from portal.services.accounts.personal_notices import RECORDS_WITH_ACCOUNT, personal_records
 from portal.services.registration import kinds
 from tests.factories import login_as, make_application, make_staff
@@ -180,6 +180,24 @@ def test_the_login_check_leaves_the_body_out_and_person_body_still_loads_it(app,
         loaded = sa.inspect(person).dict
         assert "certificates" in loaded and "body" not in loaded
         assert person.body.code == "210000" and person.current_certificate.id == applicant.current_certificate.id
+
+
+@pytest.mark.parametrize("role", [StaffRole.REVIEWER, StaffRole.CENTRAL])
+def test_the_console_names_the_staff_members_body_without_loading_it(app, client, db, role):
+    """The staff login check leaves the body out too; the console's header names it from ``kept_bodies``."""
+    from portal.auth import load_user
+
+    staff = make_staff("header_check", role=role)
+    db.session.commit()
+    login_as(client, staff)
+    page = client.get("/reviewer/applications/").get_data(as_text=True)
+    assert f'<span class="who">header_check · {staff.body.name}</span>' in page
+    staff_id = staff.get_id()
+    db.session.expunge_all()  # the login check's own object, not the one this test made
+    with app.test_request_context():
+        account = load_user(staff_id)  # (held: the session keeps its objects only while they are referenced)
+        loaded = sa.inspect(account).dict
+        assert "body" not in loaded and loaded["username"] == "header_check"
 
 
 def _limited_app(**limiter_options) -> tuple[Flask, PortalLimiter, Blueprint]:
