@@ -17,7 +17,7 @@ from portal.extensions import db as _db
 from portal.models import Application, ApplicationKind, ApplicationStatus, Body, BodyKind, Notice, StaffRole
 from portal.services.accounts.personal_notices import RECORDS_WITH_ACCOUNT, personal_records
 from portal.services.registration import kinds
-from tests.factories import login_as, make_application, make_staff
+from tests.factories import login_as, make_application, make_staff, without_tokens
 
 
 def _latest(person) -> Application | None:
@@ -144,8 +144,8 @@ def _facts(html: str, term: str) -> list[str]:
 
 def test_the_applicant_pages_show_body_names_as_the_process_keeps_them(app, client, db, applicant):
     """The personal page and 历史记录 show the person's, the certificate's and each application's body by the name
-    the process keeps (``kept_bodies``): another process's rename shows once ``BODY_CHOICES_SECONDS`` passed, a
-    body too new to be kept is read at once, and the login check no longer loads the body."""
+    the process keeps (``kept_bodies``): another process's rename shows once ``BODY_CHOICES_SECONDS`` passed, and a
+    body too new to be kept is read at once."""
     make_application(applicant, status=ApplicationStatus.SUBMITTED)
     db.session.commit()
     app.config["BODY_CHOICES_SECONDS"] = 3600
@@ -256,14 +256,11 @@ def test_a_routes_own_limit_still_applies_without_other_limits():
     assert [client.get("/plain").status_code for _ in range(3)] == [200, 200, 200]
 
 
-_TOKENS = re.compile(r'(name="csrf-token" content|name="csrf_token" value)="[^"]+"')
-
-
 def _page(client, path: str, **kwargs) -> str:
     """The page as the browser gets it, its CSRF tokens (signed with the time) left out."""
     response = client.get(path, **kwargs)
     assert response.status_code in (200, 404)
-    return _TOKENS.sub(r'\1=""', response.get_data(as_text=True))
+    return without_tokens(response.get_data(as_text=True))
 
 
 def test_the_kept_parts_of_the_frame_give_the_pages_they_gave_before(app, client, applicant, time_machine):

@@ -162,8 +162,9 @@ def _from_json(column):
 
 
 def _converted(values: list, types: tuple) -> list:
-    return [value if value is None or convert is None else convert(value) for value, convert in zip(values, types,
-                                                                                                      strict=True)]
+    """A JSON row's values as its columns read (``types``: each column's ``_from_json``)."""
+    return [value if value is None or convert is None else convert(value)
+            for value, convert in zip(values, types, strict=True)]
 
 
 _APPLICATION_TYPES = tuple(_from_json(column) for column in _columns(Application, ApplicationRecord._fields))
