@@ -138,6 +138,62 @@ def test_pages_from_the_kept_frame_are_the_pages_rendered_afresh(app, client, bu
     assert app.extensions["reviewer_console_frame"]  # the frame was kept
 
 
+def whole_page(html: str) -> str:
+    """A page with its CSRF tokens blanked and whitespace between and around tags dropped; without the filter
+    menu's ``onclick="return false;"``, inline code that the Content-Security-Policy never ran (the lean page leaves
+    it out: tests/test_headers.py)."""
+    html = _CSRF.sub(r"\1", html).replace(' onclick="return false;"', "")
+    return re.sub(r"\s*(<[^>]+>)\s*", r"\1", re.sub(r"\s+", " ", html)).strip()
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_lean_page_is_flask_admins_list_page(app, client, busy, monkeypatch, language):
+    """reviewer/lean_list.html writes out the macros of Flask-Admin's list page: its menu bar (export, filters,
+    page size, search), filter form, pager and scripts are Flask-Admin's, for every list, filter, search, sort and
+    page, each staff member and language (the tables are compared above)."""
+    pages = ["/reviewer/applications/?flt0_0=submitted&search=王&sort=0&desc=1&page_size=50",
+             "/reviewer/applications/?search=王伟&flt0_3=soon&page=1", "/reviewer/people/?page=2"]
+    for staff, paths in ((busy.reviewer_a, PAGES + pages), (busy.central, PAGES + CENTRAL_PAGES + pages)):
+        login_as(client, staff)
+        client.get(f"/lang/{language}")
+        for path in paths:
+            with afresh(app, monkeypatch):
+                lean = client.get(path)
+                with monkeypatch.context() as patch:
+                    patch.setattr(listing, "lean_rows", lambda view, data, return_url: None)
+                    plain = client.get(path)
+            assert lean.status_code == plain.status_code == 200, path
+            assert whole_page(lean.get_data(as_text=True)) == whole_page(plain.get_data(as_text=True)), path
+
+
+def test_a_list_page_builds_no_macro_library(app, client, busy, monkeypatch):
+    """Each ``{% import … with context %}`` makes Jinja build the library again on every page (a tenth of a list
+    page's CPU: issue 10). Once the frame is kept, a list page builds none; a page with a flash message builds
+    Flask-Admin's layout library for it."""
+    from jinja2.environment import Template
+
+    built = []
+    make_module = Template.make_module
+    monkeypatch.setattr(Template, "make_module",
+                        lambda self, *args, **kwargs: built.append(self.name) or make_module(self, *args, **kwargs))
+    login_as(client, busy.central)
+    with_buttons = ("/reviewer/staff/", "/reviewer/bodies/")  # edit buttons: Flask-Admin's page and libraries
+    for path in PAGES + CENTRAL_PAGES:
+        client.get(path)  # the frame kept
+        built.clear()
+        page = client.get(path)
+        assert page.status_code == 200, path
+        if path in with_buttons:
+            assert "admin/lib.html" in built, path
+        else:
+            assert built == [], (path, built)
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "已保存。")]
+    built.clear()
+    page = client.get("/reviewer/applications/").get_data(as_text=True)
+    assert "已保存。" in page and 'class="alert alert-success alert-dismissable"' in page
+    assert built == ["admin/layout.html"]
+
 def test_the_rows_are_built_once_per_page(client, busy, monkeypatch):
     """The lean rows are what the page prints (not Flask-Admin's macros), with the 查看 link and the masked number."""
     login_as(client, busy.central)

@@ -112,6 +112,7 @@ def init_console(app: Flask) -> None:
     app.add_template_global(frame.cached, "console_frame")  # the frame's parts kept once per process
     app.add_template_global(frame.menu_state, "console_menu_state")
     app.add_template_global(frame.url, "console_url")
+    app.add_template_global(frame.StaticFiles(admin.endpoint), "admin_static")
     app.add_template_global(frame.block, "console_block")
     app.add_template_global(listing.lean_header, "console_list_header")
     app.before_request(_refuse_nul_bytes)

@@ -82,6 +82,18 @@ def url(endpoint: str, **arguments) -> str:
     return found
 
 
+class StaticFiles:
+    """Flask-Admin's ``admin_static`` as a template global: ``admin_static.url(filename=…, v=…)`` is a static file's
+    URL, built once per process (``url``). Flask-Admin's base template imports ``admin/static.html`` as
+    ``admin_static`` with context on every page, for itself and for the pages that extend it (the detail page's
+    script); the console's frame (reviewer/master.html) relies on this instead."""
+
+    def __init__(self, admin_endpoint: str) -> None:
+        self.endpoint = f"{admin_endpoint}.static"
+
+    def url(self, **arguments) -> str:
+        return url(self.endpoint, **arguments)
+
 def block(key: tuple, nonce, caller) -> Markup:
     """A template block's output (``{% call console_block(key, admin_csp_nonce_attribute) %}{{ super() }}
     {% endcall %}``), kept under ``key`` with the language and script root — unless a CSP nonce, new on every page,
