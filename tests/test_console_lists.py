@@ -112,7 +112,6 @@ _CSRF = re.compile(r'(name="csrf_token" value=")[^"]*"')
 def afresh(app, monkeypatch):
     """A context in which the console's frame is rendered on every request (nothing kept: ``frame``)."""
     with monkeypatch.context() as patch:
-        patch.setitem(app.jinja_env.globals, "console_frame", lambda key, render: render())  # a macro: Markup
         patch.setitem(app.jinja_env.globals, "console_url", url_for)
         patch.setitem(app.jinja_env.globals, "console_block", lambda key, nonce, caller: caller())
         patch.setattr(frame, "cached_value", lambda key, compute: compute())

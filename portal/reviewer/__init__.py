@@ -109,9 +109,8 @@ def init_console(app: Flask) -> None:
     app.add_template_global(kind_facts.facts, "application_kind_facts")  # the detail page's 申请事项
     app.add_template_global(kind_facts.masked_holder, "masked_exam_holder")
     app.extensions["reviewer_console"] = admin
-    app.add_template_global(frame.cached, "console_frame")  # the frame's parts kept once per process
     app.add_template_global(frame.menu_state, "console_menu_state")
-    app.add_template_global(frame.url, "console_url")
+    app.add_template_global(frame.url, "console_url")  # the frame's parts kept once per process
     app.add_template_global(frame.StaticFiles(admin.endpoint), "admin_static")
     app.add_template_global(frame.block, "console_block")
     app.add_template_global(listing.lean_header, "console_list_header")

@@ -38,17 +38,9 @@ def _full_key(key: tuple) -> tuple:
     return (str(get_locale()), request.script_root, *key)
 
 
-def cached(key: tuple, render: Callable[[], str]) -> Markup:
-    """``render()`` (a template macro, say), kept under ``key`` with the language and script root."""
-    store, full = _store(), _full_key(key)
-    found = store.get(full)
-    if found is None:
-        found = store[full] = Markup(render())  # noqa: S704 - a rendered template's output, escaped there
-    return found
-
-
 def cached_value(key: tuple, compute: Callable[[], object]) -> object:
-    """``compute()``, kept like ``cached`` (for values the caller must not change: copy before changing)."""
+    """``compute()``, kept under ``key`` with the language and script root (for values the caller must not change:
+    copy before changing)."""
     store, full = _store(), _full_key(key)
     if full not in store:
         store[full] = compute()
@@ -93,6 +85,7 @@ class StaticFiles:
 
     def url(self, **arguments) -> str:
         return url(self.endpoint, **arguments)
+
 
 def block(key: tuple, nonce, caller) -> Markup:
     """A template block's output (``{% call console_block(key, admin_csp_nonce_attribute) %}{{ super() }}
