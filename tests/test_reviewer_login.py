@@ -138,12 +138,16 @@ def test_an_applicant_session_does_not_open_the_console(client, db):
 
 def test_chinese_by_default_english_after_the_switch(client, db):
     login_as(client, make_staff("reviewer_a"))
+    html = client.get("/reviewer/applications/").get_data(as_text=True)
     page = text(client.get("/reviewer/applications/"))
     assert "列表" in page and "添加筛选条件" in page and "全部申请" in page  # Flask-Admin's chrome and ours
+    assert '<html lang="zh-CN">' in html  # the page declares its language (screen readers, WCAG 3.1.1)
     client.get("/lang/en")
+    html = client.get("/reviewer/applications/").get_data(as_text=True)
     page = text(client.get("/reviewer/applications/"))
     assert "List" in page and "Add Filter" in page and "All applications" in page
-    assert "列表" not in page
+    assert "列表" not in page and '<html lang="en">' in html
+    assert '<html lang="en">' in client.get("/reviewer/account/password").get_data(as_text=True)
 
 
 class TestCaptcha:
